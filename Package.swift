@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Kernels are compiled for the build host's vector ISA in release builds. Override the CPU with
+// MLPD_TARGET_CPU (e.g. `skylake-avx512`, `znver4`, `haswell`) when building for another machine.
+let targetCPU = Context.environment["MLPD_TARGET_CPU"] ?? "native"
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "mlpd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mlpd", targets: ["mlpd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "MLPCore", swiftSettings: kernelFlags),
+        .target(name: "MLPData", dependencies: ["MLPCore", "CZlib"]),
+        .target(name: "MLPConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "MLPTraining", dependencies: ["MLPCore", "MLPData", "MLPConfig"]),
+        .executableTarget(
+            name: "mlpd",
+            dependencies: [
+                "MLPTraining", "MLPConfig", "MLPData", "MLPCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
+        .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
+        .testTarget(name: "MLPConfigTests", dependencies: ["MLPConfig"]),
+        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining"]),
+        .testTarget(name: "mlpdTests", dependencies: ["mlpd"]),
+    ]
+)
