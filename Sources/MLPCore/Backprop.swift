@@ -1,0 +1,123 @@
+/// The batched forward and backward passes of one network over a batch of up to `capacity`
+/// examples, with every buffer made once.
+///
+/// Layout: example-major. A^(l) here is the design's A^(l) transposed, [B × s_l] row-major, so
+/// each example's units are contiguous (as they come from the data set) and every product runs
+/// through `Gemm` with contiguous inner loops:
+///
+///     forward   Z^(l+1) [B × O] = A^(l) [B × I] · W^(l)ᵀ,   A^(l+1) = f(Z^(l+1) + b)
+///     backward  Δ^(l)   [B × I] = (Δ^(l+1) [B × O] · W^(l)) ∘ f'(A^(l))            (11)
+///               ∇W^(l)  [O × I] += Δ^(l+1)ᵀ · A^(l)                                 (12)
+///               ∇b^(l)  [O]     += Σ_rows Δ^(l+1)                                   (13)
+///
+/// Gradients are *sums* over the batch, added into the gradient slab (`+=`); scaling by 1/m
+/// happens once, in the optimizer step.
+public final class BatchWorkspace: @unchecked Sendable {
+    public let network: Network
+    /// Maximum examples per pass.
+    public let capacity: Int
+    /// A^(0) … A^(L): `activations[l]` is [capacity × s_l]; `activations[0]` holds the inputs.
+    public let activations: [FloatBuffer]
+    /// Targets [capacity × s_L], filled by the caller before `backward`.
+    public let targets: FloatBuffer
+    /// `deltas[l]` is Δ^(l+1) of weight layer l, [capacity × s_{l+1}].
+    let deltas: [FloatBuffer]
+    let scratch: FloatBuffer
+
+    public init(network: Network, capacity: Int) {
+        precondition(capacity >= 1)
+        self.network = network
+        self.capacity = capacity
+        activations = network.sizes.map { FloatBuffer(count: capacity * $0) }
+        targets = FloatBuffer(count: capacity * network.outputCount)
+        deltas = network.sizes.dropFirst().map { FloatBuffer(count: capacity * $0) }
+        scratch = FloatBuffer(count: Gemm.scratchCount)
+    }
+
+    /// The inputs A^(0) [capacity × s_1]; fill the first `count` rows before `forward`.
+    public var inputs: FloatBuffer { activations[0] }
+    /// The network's outputs h(x) [capacity × s_nl] after `forward`.
+    public var outputs: FloatBuffer { activations[network.layerCount] }
+
+    // MARK: - Forward
+
+    /// Runs the first `count` rows of `inputs` through the network.
+    public func forward(parameters: UnsafePointer<Float>, count: Int) {
+        precondition(count >= 0 && count <= capacity)
+        let sizes = network.sizes
+        let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        for l in 0..<network.layerCount {
+            let inCount = sizes[l], outCount = sizes[l + 1]
+            let w = parameters + network.weightOffset(l)
+            let bias = parameters + network.biasOffset(l)
+            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
+            let z = activations[l + 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
+            // Z = A · Wᵀ: B's element (k = i, j = o) is W[o, i].
+            Gemm.multiply(z, ldc: outCount,
+                          StridedMatrix(a, rowStride: inCount, columnStride: 1),
+                          StridedMatrix(w, rowStride: 1, columnStride: inCount),
+                          m: count, n: outCount, k: inCount, accumulate: false, scratch: work)
+            addBiasAndActivate(z, bias: bias, rows: count, width: outCount, activation: network.activation(ofLayer: l))
+        }
+    }
+
+    /// Z + b then f, in place, row by row.
+    private func addBiasAndActivate(_ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                    rows: Int, width: Int, activation: Activation) {
+        for r in 0..<rows {
+            let row = z + r &* width
+            for j in 0..<width { row[j] += bias[j] }
+        }
+        activation.apply(z, rows: rows, width: width)
+    }
+
+    // MARK: - Backward
+
+    /// After `forward` over the same `count` rows: adds the summed gradients ∇W, ∇b of the
+    /// batch into `gradient` (laid out like the parameters) and returns the summed cost.
+    @discardableResult
+    public func backward(parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
+                         count: Int) -> Double {
+        precondition(count >= 0 && count <= capacity)
+        let sizes = network.sizes
+        let last = network.layerCount - 1
+        let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let output = outputs.withUnsafeBufferPointer { $0.baseAddress! }
+        let y = targets.withUnsafeBufferPointer { $0.baseAddress! }
+        let cost = network.loss.cost(outputs: output, targets: y, rows: count, width: network.outputCount)
+        network.loss.outputDelta(
+            deltas[last].withUnsafeMutableBufferPointer { $0.baseAddress! }, outputs: output, targets: y,
+            activation: network.outputActivation, rows: count, width: network.outputCount)
+
+        for l in stride(from: last, through: 0, by: -1) {
+            let inCount = sizes[l], outCount = sizes[l + 1]
+            let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
+            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
+            // ∇W += Δᵀ · A: A's element (i = o, k = example) is Δ[example, o].
+            Gemm.multiply(gradient + network.weightOffset(l), ldc: inCount,
+                          StridedMatrix(delta, rowStride: 1, columnStride: outCount),
+                          StridedMatrix(a, rowStride: inCount, columnStride: 1),
+                          m: outCount, n: inCount, k: count, accumulate: true, scratch: work)
+            Self.addColumnSums(gradient + network.biasOffset(l), of: delta, rows: count, width: outCount)
+            if l > 0 {
+                let below = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
+                // Δ^(l) = Δ^(l+1) · W, then ∘ f'(A^(l)).
+                Gemm.multiply(below, ldc: inCount,
+                              StridedMatrix(delta, rowStride: outCount, columnStride: 1),
+                              StridedMatrix(parameters + network.weightOffset(l), rowStride: inCount, columnStride: 1),
+                              m: count, n: inCount, k: outCount, accumulate: false, scratch: work)
+                network.activation(ofLayer: l - 1).multiplyByDerivative(below, outputs: a, count: count &* inCount)
+            }
+        }
+        return cost
+    }
+
+    /// `sums[j] += Σ_r rows[r][j]`, rows added in order (vectorised along j).
+    static func addColumnSums(_ sums: UnsafeMutablePointer<Float>, of rows: UnsafePointer<Float>,
+                              rows count: Int, width: Int) {
+        for r in 0..<count {
+            let row = rows + r &* width
+            for j in 0..<width { sums[j] += row[j] }
+        }
+    }
+}

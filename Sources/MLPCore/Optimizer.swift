@@ -1,0 +1,93 @@
+import Foundation
+
+/// Optimizer settings. With `sgd`, momentum 0 and weight decay 0 the step is the design's plain
+/// gradient descent, W ← W − α ∇W, b ← b − α ∇b.
+public enum OptimizerKind: Sendable, Equatable {
+    /// v ← μv + g; θ ← θ − α v (Nesterov: θ ← θ − α (g + μv)).
+    case sgd(momentum: Float, nesterov: Bool)
+    /// Adam (Kingma & Ba) with bias correction.
+    case adam(beta1: Float, beta2: Float, epsilon: Float)
+}
+
+/// Applies one update per step to the whole parameter slab, in one flat loop per range.
+///
+/// The gradient slab holds *sums* over the minibatch; the step scales it by 1/m and adds the
+/// L2 weight-decay term λW to weights only (J + λ/2 ‖W‖²), never to biases.
+public final class Optimizer: @unchecked Sendable {
+    public let kind: OptimizerKind
+    public let weightDecay: Float
+    /// Momentum buffer (sgd) or first moment (adam); empty for plain sgd.
+    public let firstMoment: FloatBuffer
+    /// Second moment (adam only).
+    public let secondMoment: FloatBuffer
+    /// Steps taken so far (Adam's bias correction uses it; checkpoints store it).
+    public var stepCount: Int = 0
+    private let weightRanges: [Range<Int>]
+    private let parameterCount: Int
+
+    public init(kind: OptimizerKind, weightDecay: Float, network: Network) {
+        self.kind = kind
+        self.weightDecay = weightDecay
+        parameterCount = network.parameterCount
+        weightRanges = network.weightRanges()
+        switch kind {
+        case .sgd(let momentum, _):
+            firstMoment = FloatBuffer(count: momentum == 0 ? 0 : parameterCount)
+            secondMoment = FloatBuffer(count: 0)
+        case .adam:
+            firstMoment = FloatBuffer(count: parameterCount)
+            secondMoment = FloatBuffer(count: parameterCount)
+        }
+    }
+
+    /// θ ← update(θ, g/m) with learning rate α.
+    public func step(parameters: FloatBuffer, gradientSum: FloatBuffer, batchSize m: Int, learningRate α: Float) {
+        precondition(parameters.count == parameterCount && gradientSum.count == parameterCount && m > 0)
+        stepCount += 1
+        let scale = 1 / Float(m)
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradientSum.withUnsafeBufferPointer { g in
+                // Weights get λW, biases not: walk the slab range by range.
+                var position = 0
+                for range in weightRanges {
+                    update(p, g, position..<range.lowerBound, scale: scale, decay: 0, α: α)
+                    update(p, g, range, scale: scale, decay: weightDecay, α: α)
+                    position = range.upperBound
+                }
+                update(p, g, position..<parameterCount, scale: scale, decay: 0, α: α)
+            }
+        }
+    }
+
+    private func update(_ p: UnsafeMutableBufferPointer<Float>, _ g: UnsafeBufferPointer<Float>,
+                        _ range: Range<Int>, scale: Float, decay λ: Float, α: Float) {
+        switch kind {
+        case .sgd(let μ, let nesterov):
+            if μ == 0 {
+                for i in range { p[i] -= α * (g[i] * scale + λ * p[i]) }
+                return
+            }
+            firstMoment.withUnsafeMutableBufferPointer { v in
+                for i in range {
+                    let gradient = g[i] * scale + λ * p[i]
+                    v[i] = μ * v[i] + gradient
+                    p[i] -= α * (nesterov ? gradient + μ * v[i] : v[i])
+                }
+            }
+        case .adam(let β1, let β2, let ε):
+            let correction1 = 1 - Float(pow(Double(β1), Double(stepCount)))
+            let correction2 = 1 - Float(pow(Double(β2), Double(stepCount)))
+            firstMoment.withUnsafeMutableBufferPointer { m1 in
+                secondMoment.withUnsafeMutableBufferPointer { m2 in
+                    for i in range {
+                        let gradient = g[i] * scale + λ * p[i]
+                        m1[i] = β1 * m1[i] + (1 - β1) * gradient
+                        m2[i] = β2 * m2[i] + (1 - β2) * gradient * gradient
+                        let mHat = m1[i] / correction1, vHat = m2[i] / correction2
+                        p[i] -= α * mHat / (vHat.squareRoot() + ε)
+                    }
+                }
+            }
+        }
+    }
+}

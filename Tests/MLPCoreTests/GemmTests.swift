@@ -1,0 +1,49 @@
+import Testing
+@testable import MLPCore
+
+/// The packed SIMD product must equal the scalar reference to the bit: both are one FMA chain
+/// per element over k in order.
+@Suite struct GemmTests {
+    struct Shape: CustomTestStringConvertible, Sendable {
+        var m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool
+        var testDescription: String { "\(m)x\(n)x\(k) tA=\(transposeA) tB=\(transposeB) acc=\(accumulate)" }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(m: 1, n: 1, k: 1, transposeA: false, transposeB: false, accumulate: false),
+        Shape(m: 6, n: 32, k: 7, transposeA: false, transposeB: false, accumulate: false),
+        Shape(m: 7, n: 33, k: 300, transposeA: false, transposeB: true, accumulate: false),
+        Shape(m: 13, n: 70, k: 513, transposeA: true, transposeB: false, accumulate: true),
+        Shape(m: 5, n: 1030, k: 9, transposeA: true, transposeB: true, accumulate: true),
+        Shape(m: 64, n: 10, k: 64, transposeA: false, transposeB: true, accumulate: false),
+        Shape(m: 3, n: 4, k: 0, transposeA: false, transposeB: false, accumulate: false),
+    ]
+
+    @Test(arguments: shapes)
+    func packedKernelEqualsReferenceBitForBit(_ s: Shape) {
+        var random = SeededGenerator(seed: UInt64(s.m * 1000 + s.n * 10 + s.k))
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float(random.nextUnitDouble() * 2 - 1) } }
+        let a = values(max(s.m * s.k, 1)), b = values(max(s.k * s.n, 1)), c0 = values(s.m * s.n)
+        var fast = c0, reference = c0
+        let scratch = FloatBuffer(count: Gemm.scratchCount)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let am = s.transposeA ? StridedMatrix(pa.baseAddress!, rowStride: 1, columnStride: s.m)
+                                      : StridedMatrix(pa.baseAddress!, rowStride: s.k, columnStride: 1)
+                let bm = s.transposeB ? StridedMatrix(pb.baseAddress!, rowStride: 1, columnStride: s.k)
+                                      : StridedMatrix(pb.baseAddress!, rowStride: s.n, columnStride: 1)
+                fast.withUnsafeMutableBufferPointer { c in
+                    scratch.withUnsafeMutableBufferPointer { w in
+                        Gemm.multiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k,
+                                      accumulate: s.accumulate, scratch: w.baseAddress!)
+                    }
+                }
+                reference.withUnsafeMutableBufferPointer { c in
+                    Gemm.referenceMultiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k, accumulate: s.accumulate)
+                }
+            }
+        }
+        #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern))
+        if s.k == 0 && !s.accumulate { #expect(fast.allSatisfy { $0 == 0 }) }
+    }
+}
