@@ -9,6 +9,8 @@ public enum GradientCheck {
         /// max |fast Float batched gradient − Double analytic| / max |analytic|.
         public var kernelError: Double
         public var parameterCount: Int
+        /// How many parameters were checked by finite differences.
+        public var checkedCount: Int
     }
 
     /// Gradients smaller than this are compared absolutely: central differences in Double cannot
@@ -17,8 +19,11 @@ public enum GradientCheck {
     /// Central-difference step.
     public static let step = 1e-5
 
-    /// Checks the gradient at `parameters` over the examples (rows of `inputs` and `targets`).
-    public static func run(network: Network, parameters: [Float], inputs: [[Float]], targets: [[Float]]) -> Report {
+    /// Checks the gradient at `parameters` over the examples (rows of `inputs` and `targets`),
+    /// by finite differences at the parameters `indices` (all when nil; large networks check a
+    /// sample, since each difference costs two passes over every example).
+    public static func run(network: Network, parameters: [Float], inputs: [[Float]], targets: [[Float]],
+                           indices: [Int]? = nil) -> Report {
         precondition(inputs.count == targets.count && !inputs.isEmpty)
         let m = inputs.count
         let p = parameters.map(Double.init)
@@ -35,7 +40,8 @@ public enum GradientCheck {
         }
         var worst = 0.0, worstIndex = 0
         var q = p
-        for j in 0..<p.count {
+        let checked = indices ?? Array(0..<p.count)
+        for j in checked {
             q[j] = p[j] + step
             let plus = meanCost(q)
             q[j] = p[j] - step
@@ -68,6 +74,7 @@ public enum GradientCheck {
             kernelError = max(kernelError, abs(Double(gradient[j]) / Double(m) - analytic[j]))
         }
         return Report(maxRelativeError: worst, worstIndex: worstIndex,
-                      kernelError: scale > 0 ? kernelError / scale : kernelError, parameterCount: p.count)
+                      kernelError: scale > 0 ? kernelError / scale : kernelError, parameterCount: p.count,
+                      checkedCount: checked.count)
     }
 }

@@ -53,6 +53,15 @@ public struct Network: Sendable, Equatable, Hashable {
         (0..<layerCount).reduce(0) { $0 + sizes[$1] * sizes[$1 + 1] }
     }
 
+    /// Floating-point operations of one example's training step, counting a multiply–add as 2:
+    /// forward 2·Σ_l s_l s_{l+1}, ∇W 2·Σ_l s_l s_{l+1}, and δ back-propagation 2·Σ_{l≥1} s_l s_{l+1}
+    /// (no δ is formed for the input layer). Element-wise work (activations, biases, the update)
+    /// is not counted.
+    public var flopsPerTrainingExample: Int {
+        let macs = multiplyAddsPerExample
+        return 2 * macs + 2 * macs + 2 * (macs - sizes[0] * sizes[1])
+    }
+
     /// The slab ranges that hold weights (weight decay applies there); the rest are biases.
     public func weightRanges() -> [Range<Int>] {
         (0..<layerCount).map { weightOffset($0)..<biasOffset($0) }

@@ -1,0 +1,62 @@
+import MLPConfig
+import MLPCore
+import MLPData
+
+/// Translation of the validated configuration into the numeric and data types.
+extension ModelConfig {
+    public var network: Network {
+        let slope = Float(leakySlope)
+        func map(_ name: ActivationName) -> Activation {
+            switch name {
+            case .sigmoid: return .sigmoid
+            case .tanh: return .tanh
+            case .relu: return .relu
+            case .leakyRelu: return .leakyRelu(slope: slope)
+            case .identity: return .identity
+            case .softmax: return .softmax
+            }
+        }
+        return Network(sizes: layers, hiddenActivation: map(activation), outputActivation: map(outputActivation),
+                       loss: loss == .crossEntropy ? .crossEntropy : .squaredError)
+    }
+}
+
+extension DataSourceConfig {
+    public var spec: DataSourceSpec {
+        let labelColumn: LabelColumn
+        switch label {
+        case .first: labelColumn = .first
+        case .last: labelColumn = .last
+        case .none: labelColumn = .none
+        case .index(let i): labelColumn = .index(i)
+        }
+        let headerMode: CSVHeader
+        switch header {
+        case .auto: headerMode = .auto
+        case .present: headerMode = .present
+        case .absent: headerMode = .absent
+        }
+        return DataSourceSpec(path: path, format: format.flatMap(DataFormat.init(rawValue:)), labelsPath: labels,
+                              header: headerMode, delimiter: delimiter.utf8.first ?? UInt8(ascii: ","),
+                              label: labelColumn, targetColumns: targets)
+    }
+}
+
+extension TrainConfig {
+    public var optimizerKind: MLPCore.OptimizerKind {
+        switch optimizer.kind {
+        case .sgd: return .sgd(momentum: Float(optimizer.momentum), nesterov: optimizer.nesterov)
+        case .adam: return .adam(beta1: Float(optimizer.beta1), beta2: Float(optimizer.beta2), epsilon: Float(optimizer.epsilon))
+        }
+    }
+
+    public var learningRateSchedule: LearningRateSchedule {
+        let kind: LearningRateSchedule.Kind
+        switch schedule.kind {
+        case .constant: kind = .constant
+        case .step: kind = .step(stepEpochs: schedule.stepEpochs, gamma: schedule.gamma)
+        case .cosine: kind = .cosine(minimum: schedule.minLearningRate)
+        }
+        return LearningRateSchedule(base: optimizer.learningRate, kind: kind, warmupSteps: schedule.warmupSteps)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import MLPConfig
+import MLPTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a network from a YAML config and write its run directory.")
+
+    @Argument(help: "The job config (YAML).")
+    var config: String
+
+    @Option(name: .customLong("set"), help: "Override a config key, e.g. --set train.epochs=5 (repeatable).")
+    var overrides: [String] = []
+
+    func run() throws {
+        try reportingErrors {
+            let job = try JobConfig.load(path: config, overrides: overrides)
+            let prepared = try PreparedRun(config: job)
+            let run = TrainingRun(prepared: prepared)
+            let progress = ProgressReporter(interactive: isatty(STDERR_FILENO) == 1)
+            print("mlpd: training \(prepared.network.sizes.map(String.init).joined(separator: "-")) on \(prepared.train.count) examples"
+                  + (prepared.test.map { ", testing on \($0.count)" } ?? "") + "; run directory \(run.directory)")
+            let summary = try run.run(observer: progress)
+            progress.finish()
+            let accuracy = summary.final.testAccuracy.map { String(format: ", test accuracy %.4f", $0) } ?? ""
+            print(String(format: "mlpd: done in %.2f s, %.0f examples/s, %.2f GFLOP/s", summary.trainingSeconds,
+                         summary.examplesPerSecond, summary.gflops) + accuracy)
+        }
+    }
+}
