@@ -22,10 +22,14 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CHwloc", pkgConfig: "hwloc",
+            providers: [.apt(["libhwloc-dev"])]),
         .target(name: "MLPCore", swiftSettings: kernelFlags),
+        .target(name: "MLPRuntime", dependencies: ["MLPCore", "CHwloc"]),
         .target(name: "MLPData", dependencies: ["MLPCore", "CZlib"]),
         .target(name: "MLPConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "MLPTraining", dependencies: ["MLPCore", "MLPData", "MLPConfig"]),
+        .target(name: "MLPTraining", dependencies: ["MLPCore", "MLPData", "MLPConfig", "MLPRuntime"]),
         .executableTarget(
             name: "mlpd",
             dependencies: [
@@ -35,6 +39,7 @@ let package = Package(
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
         .testTarget(name: "MLPConfigTests", dependencies: ["MLPConfig"]),
+        .testTarget(name: "MLPRuntimeTests", dependencies: ["MLPRuntime"]),
         .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining"]),
         .testTarget(name: "mlpdTests", dependencies: ["mlpd"]),
     ]
