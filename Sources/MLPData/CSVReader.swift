@@ -149,7 +149,11 @@ struct CSVReader {
         let columnNames = isHeader ? firstCells.map { quoted(bytes, from: $0.start, to: $0.end) } : nil
         let columnCount = firstCells.count
         let layout = try layout(columnCount: columnCount, line: firstLine)
-        if isHeader { position = lineEnd(bytes, from: position) + 1 }
+        if isHeader {
+            position = lineEnd(bytes, from: position) + 1
+        } else {
+            line = firstLine - 1  // the data loop reads the first row again
+        }
 
         let bytesPerRowGuess = max(1, lineEnd(bytes, from: position) - position + 1)
         let rowGuess = bytes.count / bytesPerRowGuess + 1

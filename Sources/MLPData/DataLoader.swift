@@ -6,7 +6,7 @@ public enum DataLoader {
     /// target rows of width `shape.outputCount` and `labels`; each label must be an integer
     /// in `0 ..< shape.outputCount`. Regression data (CSV `targetColumns`, idx and npy 2-D
     /// targets) must have `shape.outputCount` targets per example and gets `labels == nil`.
-    /// FANN outputs are kept as targets, with labels when every row is one-hot-like. The
+    /// FANN outputs are kept as targets, with labels when they are one-hot-like. The
     /// features must number `shape.inputCount` per example, and every value must be finite.
     ///
     /// - Throws: `DataError`, naming the file and the line (text formats) or the example

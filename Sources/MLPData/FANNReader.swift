@@ -5,8 +5,9 @@
 /// but files in the wild wrap them anywhere, so any whitespace layout is read: values are
 /// taken in order, and line numbers are kept for messages.
 ///
-/// The outputs are kept as real-valued targets. When every row of them is one-hot-like
-/// (see `ParsedExamples.argmaxLabels`), the data set also gets class labels (the argmax), so
+/// The outputs are kept as real-valued targets. When they are one-hot-like (two distinct
+/// values in the whole file, the higher one exactly once per row; see
+/// `ParsedExamples.argmaxLabels`), the data set also gets class labels (the argmax), so
 /// classification accuracy can be reported; otherwise `labels` is nil.
 enum FANNReader {
     static func read(_ spec: DataSourceSpec, shape: DataShape) throws -> ParsedExamples {

@@ -17,7 +17,7 @@ enum ParsedTargets {
     case classLabels([Double], ExampleLocator)
     /// Real-valued targets, N × O, finite and already checked against the output width.
     /// `deriveLabels`: the format promises classification-like rows (FANN), so labels are
-    /// the argmax wherever every row is one-hot-like.
+    /// the argmax when the targets are one-hot-like.
     case values([Float], deriveLabels: Bool)
 }
 
@@ -112,23 +112,30 @@ extension ParsedExamples {
         return (targets, labels)
     }
 
-    /// The argmax of each row when every row is one-hot-like, else nil.
+    /// The argmax of each row when the targets are one-hot-like, else nil.
     ///
-    /// One-hot-like: exactly one entry holds the row's maximum and all the others are equal
-    /// (`1 0 0`, `1 -1 -1`, `0.9 0.1 0.1`). That is how FANN files encode classes; rows of
-    /// real-valued regression targets almost never pass, so they get no labels. A single
-    /// output has no argmax to speak of and gets none either.
+    /// One-hot-like: the targets hold exactly two distinct values, a high and a low one,
+    /// and each row has the high value exactly once (`1 0 0`, `-1 1 -1`, `0.1 0.9 0.1`).
+    /// That is how FANN files encode classes. Real-valued regression targets almost never
+    /// pass, even with two outputs, so they get no labels. A single output has no argmax to
+    /// speak of and gets none either.
     static func argmaxLabels(_ targets: [Float], width: Int) -> [Int32]? {
-        guard width >= 2 else { return nil }
+        guard width >= 2, let first = targets.first else { return nil }
+        guard let second = targets.first(where: { $0 != first }) else { return nil }
+        let (low, high) = (min(first, second), max(first, second))
         var labels = [Int32](repeating: 0, count: targets.count / width)
         for row in labels.indices {
-            let values = targets[(row * width)..<(row * width + width)]
-            let best = values.indices.max { values[$0] < values[$1] }!
-            let other = values[best == values.startIndex ? values.startIndex + 1 : values.startIndex]
-            for index in values.indices where index != best {
-                guard values[index] == other, other < values[best] else { return nil }
+            var highs = 0
+            for column in 0..<width {
+                let value = targets[row * width + column]
+                if value == high {
+                    highs += 1
+                    labels[row] = Int32(column)
+                } else if value != low {
+                    return nil
+                }
             }
-            labels[row] = Int32(best - row * width)
+            guard highs == 1 else { return nil }
         }
         return labels
     }
