@@ -53,15 +53,19 @@ enum FANNReader {
         let names = ["num_data", "num_input", "num_output"]
         var header: [Int] = []
         var headerLine = 1
+        var lastHeaderLine = 1
         for name in names {
             guard let token = tokens.next() else {
                 let message =
                     header.isEmpty
                     ? "no data: the file is empty"
                     : "the file ends inside the header 'num_data num_input num_output' (\(name) is missing)"
-                throw DataError(file: file, line: header.isEmpty ? nil : tokens.line, message: message, code: header.isEmpty ? .empty : .malformed)
+                throw DataError(
+                    file: file, line: header.isEmpty ? nil : lastHeaderLine, message: message,
+                    code: header.isEmpty ? .empty : .malformed)
             }
             if header.isEmpty { headerLine = token.line }
+            lastHeaderLine = token.line
             guard let value = DecimalParser.parse(bytes, from: token.start, to: token.end),
                 value >= 0, value == value.rounded(), value < Double(Int32.max)
             else {
@@ -86,9 +90,9 @@ enum FANNReader {
 
         let width = inputCount + outputCount
         let total = count * width
-        // Each value takes at least one byte and a separator; a header that promises more
-        // than the file can hold is refused before allocating for it.
-        guard total <= (bytes.count - tokens.position) / 2 + 1 else {
+        // Each value takes at least a byte: a header that promises more values than the file
+        // has bytes is refused before allocating for it.
+        guard total <= bytes.count - tokens.position else {
             throw DataError(
                 file: file, line: headerLine,
                 message:
@@ -97,6 +101,7 @@ enum FANNReader {
         }
         var features = [Float](repeating: 0, count: count * inputCount)
         var targets = [Float](repeating: 0, count: count * outputCount)
+        var lastLine = headerLine  // where the last value read stands, for "file ends" errors
         try features.withUnsafeMutableBufferPointer { features in
             try targets.withUnsafeMutableBufferPointer { targets in
                 for index in 0..<total {
@@ -104,11 +109,12 @@ enum FANNReader {
                     let slot = index % width
                     guard let token = tokens.next() else {
                         throw DataError(
-                            file: file, line: tokens.line,
+                            file: file, line: lastLine,
                             message:
                                 "the header (line \(headerLine)) announces \(counted(count, "example")) of \(counted(inputCount, "input")) and \(counted(outputCount, "output")) (\(total) values), but the file ends after \(counted(index, "value"))",
                             code: .countMismatch)
                     }
+                    lastLine = token.line
                     let what = slot < inputCount ? "input \(slot)" : "output \(slot - inputCount)"
                     guard let value = DecimalParser.parse(bytes, from: token.start, to: token.end) else {
                         throw DataError(

@@ -1,3 +1,4 @@
+import MLPCore
 import MLPData
 import Testing
 
@@ -87,6 +88,37 @@ import Testing
             #expect(value == Float(Double(cell)!), "\(cell)")
         }
         #expect(data.features[1].sign == .minus)
+    }
+
+    @Test func randomNumbersParseAsTheStandardLibraryDoes() throws {
+        // The byte-level parser against the standard library's, on seeded random spellings:
+        // signs, leading zeros, fractions, exponents and mantissas too long for the fast path.
+        var generator = SeededGenerator(seed: 2024)
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(generator.nextIndex(below: 10))) })
+        }
+        var cells: [String] = []
+        for _ in 0..<3000 {
+            var cell = ["", "-", "+"][generator.nextIndex(below: 3)]
+            cell += digits(generator.nextIndex(below: 9))
+            if generator.nextIndex(below: 3) > 0 { cell += "." + digits(generator.nextIndex(below: 12)) }
+            if generator.nextIndex(below: 10) == 0 {
+                cell += (cell.contains(".") ? "" : ".") + digits(15 + generator.nextIndex(below: 15))
+            }
+            if !cell.contains(where: \.isNumber) { cell += "7" }
+            if generator.nextIndex(below: 3) == 0 {
+                cell += ["e", "E"][generator.nextIndex(below: 2)] + ["", "-", "+"][generator.nextIndex(below: 3)]
+                cell += String(generator.nextIndex(below: 25))
+            }
+            cells.append(cell)
+        }
+        let path = fixtures.write("random.csv", cells.map { "\($0),0" }.joined(separator: "\n"))
+        let data = try DataLoader.load(DataSourceSpec(path: path), expecting: DataShape(inputCount: 1, outputCount: 1))
+        var mismatches: [String] = []
+        for (cell, value) in zip(cells, data.features) where value != Float(Double(cell)!) {
+            mismatches.append("\(cell) → \(value), expected \(Float(Double(cell)!))")
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
     @Test func realDigitsData() throws {

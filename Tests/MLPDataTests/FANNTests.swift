@@ -46,7 +46,7 @@ import Testing
     @Test func tooFewValues() {
         let path = fixtures.write("short.data", "3 2 1\n0 0\n0\n1 1\n1\n0 1\n")
         expectDataError(
-            DataSourceSpec(path: path), DataShape(inputCount: 2, outputCount: 1), code: .countMismatch, line: 7,
+            DataSourceSpec(path: path), DataShape(inputCount: 2, outputCount: 1), code: .countMismatch, line: 6,
             mentions: ["announces 3 examples of 2 inputs and 1 output (9 values)", "ends after 8 values"])
     }
 
@@ -55,6 +55,13 @@ import Testing
         expectDataError(
             DataSourceSpec(path: path), DataShape(inputCount: 2, outputCount: 1), code: .countMismatch, line: 6,
             mentions: ["extra value '0' after the 2 examples the header (line 1) announces"])
+    }
+
+    @Test func tooFewValuesInATinyFile() {
+        let path = fixtures.write("tiny.data", "3 2 1\n0 0\n0\n1 1\n")
+        expectDataError(
+            DataSourceSpec(path: path), DataShape(inputCount: 2, outputCount: 1), code: .countMismatch, line: 4,
+            mentions: ["(9 values), but the file ends after 5 values"])
     }
 
     @Test func headerFarLongerThanTheFile() {
@@ -82,6 +89,8 @@ import Testing
         expectDataError(DataSourceSpec(path: text), shape, code: .notANumber, line: 4, mentions: ["example 1, input 1: 'x' is not a number"])
         let nan = fixtures.write("n.data", "2 2 1\n0 0\n0\n1 1\nNaN\n")
         expectDataError(DataSourceSpec(path: nan), shape, code: .notFinite, line: 5, mentions: ["example 1, output 0: 'NaN' is not a finite number"])
+        let cut = fixtures.write("c.data", "2 2\n\n")
+        expectDataError(DataSourceSpec(path: cut), shape, code: .malformed, line: 1, mentions: ["num_output is missing"])
         let empty = fixtures.write("e.data", "  \n")
         expectDataError(DataSourceSpec(path: empty), shape, code: .empty, line: nil, mentions: ["empty"])
     }
