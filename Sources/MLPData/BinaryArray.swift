@@ -61,7 +61,8 @@ struct BinaryArray {
         throw DataError(
             file: file,
             message:
-                "expected \(expected) bytes of data (\(shapeText) \(typeName) values of \(counted(type.size, "byte"))), found \(found): \(ending)",
+                "expected \(expected) bytes of data "
+                + "(\(shapeText) \(typeName) values of \(counted(type.size, "byte"))), found \(found): \(ending)",
             code: .truncated)
     }
 
@@ -164,7 +165,8 @@ enum BinaryPair {
             throw DataError(
                 file: spec.path,
                 message:
-                    "features array has shape \(features.shapeText) (\(features.shape.count)-D), expected at least 2-D: examples × features",
+                    "features array has shape \(features.shapeText) (\(features.shape.count)-D), "
+                    + "expected at least 2-D: examples × features",
                 code: .unsupported)
         }
         let inputCount = features.valuesPerExample

@@ -155,8 +155,11 @@ struct CSVReader {
             line = firstLine - 1  // the data loop reads the first row again
         }
 
+        // Capacity from the length of the first data row, capped by the most rows the file can
+        // hold (a row of n cells takes at least 2n bytes), so a short first row cannot make
+        // it reserve far more than the file needs.
         let bytesPerRowGuess = max(1, lineEnd(bytes, from: position) - position + 1)
-        let rowGuess = bytes.count / bytesPerRowGuess + 1
+        let rowGuess = min(bytes.count / bytesPerRowGuess, bytes.count / (2 * columnCount)) + 1
         var features: [Float] = []
         features.reserveCapacity(rowGuess * layout.featureCount)
         var labels: [Double] = []

@@ -17,7 +17,10 @@ public enum DataLoader {
             throw DataError(
                 file: spec.path,
                 message:
-                    "cannot tell the data format from the file name; set format to one of \(DataFormat.allCases.map(\.rawValue).joined(separator: ", ")) (names ending in .csv/.tsv/.txt, .npy, .data/.fann/.train/.test, or containing idx or -ubyte are recognised, with or without .gz)",
+                    "cannot tell the data format from the file name; set format to one of "
+                    + DataFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                    + " (names ending in .csv/.tsv/.txt, .npy, .data/.fann/.train/.test, or containing"
+                    + " idx or -ubyte are recognised, with or without .gz)",
                 code: .badOptions)
         }
         if spec.labelsPath != nil && (format == .csv || format == .fann) {

@@ -72,7 +72,8 @@ enum FANNReader {
                 throw DataError(
                     file: file, line: token.line,
                     message:
-                        "\(name) in the header 'num_data num_input num_output' must be a whole number, found \(quoted(bytes, from: token.start, to: token.end))",
+                        "\(name) in the header 'num_data num_input num_output' must be a whole number, "
+                        + "found \(quoted(bytes, from: token.start, to: token.end))",
                     code: .notANumber)
             }
             header.append(Int(value))
@@ -89,6 +90,8 @@ enum FANNReader {
         }
 
         let width = inputCount + outputCount
+        let announced =
+            "\(counted(count, "example")) of \(counted(inputCount, "input")) and \(counted(outputCount, "output"))"
         let total = count * width
         // Each value takes at least a byte: a header that promises more values than the file
         // has bytes is refused before allocating for it.
@@ -96,7 +99,8 @@ enum FANNReader {
             throw DataError(
                 file: file, line: headerLine,
                 message:
-                    "the header announces \(counted(count, "example")) of \(counted(inputCount, "input")) and \(counted(outputCount, "output")) (\(total) values), but the file has only \(bytes.count - tokens.position) bytes after it",
+                    "the header announces \(announced) (\(total) values), "
+                    + "but the file has only \(bytes.count - tokens.position) bytes after it",
                 code: .countMismatch)
         }
         var features = [Float](repeating: 0, count: count * inputCount)
@@ -111,7 +115,8 @@ enum FANNReader {
                         throw DataError(
                             file: file, line: lastLine,
                             message:
-                                "the header (line \(headerLine)) announces \(counted(count, "example")) of \(counted(inputCount, "input")) and \(counted(outputCount, "output")) (\(total) values), but the file ends after \(counted(index, "value"))",
+                                "the header (line \(headerLine)) announces \(announced) (\(total) values), "
+                                + "but the file ends after \(counted(index, "value"))",
                             code: .countMismatch)
                     }
                     lastLine = token.line
@@ -143,7 +148,8 @@ enum FANNReader {
             throw DataError(
                 file: file, line: extra.line,
                 message:
-                    "extra value \(quoted(bytes, from: extra.start, to: extra.end)) after the \(counted(count, "example")) the header (line \(headerLine)) announces",
+                    "extra value \(quoted(bytes, from: extra.start, to: extra.end)) after the "
+                    + "\(counted(count, "example")) the header (line \(headerLine)) announces",
                 code: .countMismatch)
         }
         return ParsedExamples(

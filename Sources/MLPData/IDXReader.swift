@@ -43,7 +43,8 @@ enum IDXReader {
             throw DataError(
                 file: file,
                 message:
-                    "file has \(counted(bytes.count, "byte")), too short for the header of \(counted(dimensionCount, "dimension")) (\(headerSize) bytes): the file is truncated",
+                    "file has \(counted(bytes.count, "byte")), too short for the header of "
+                    + "\(counted(dimensionCount, "dimension")) (\(headerSize) bytes): the file is truncated",
                 code: .truncated)
         }
         let shape = (0..<dimensionCount).map { Int(bigEndianWord(bytes, at: 4 + 4 * $0)) }

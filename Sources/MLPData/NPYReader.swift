@@ -40,7 +40,8 @@ enum NPYReader {
         let dataOffset = 8 + lengthSize + headerLength
         guard bytes.count >= dataOffset else {
             throw fault(
-                "the npy header announces \(headerLength) bytes but the file has \(bytes.count - 8 - lengthSize) after the length: the file is truncated",
+                "the npy header announces \(headerLength) bytes but the file has "
+                    + "\(bytes.count - 8 - lengthSize) after the length: the file is truncated",
                 .truncated)
         }
         let header = try PythonLiteral.parse(bytes[(8 + lengthSize)..<dataOffset], file: file)
