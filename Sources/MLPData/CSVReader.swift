@@ -72,7 +72,7 @@ struct CSVReader {
         }
         if let targets = spec.targetColumns {
             guard labelColumn == nil else {
-                throw optionError("targetColumns is set, so label must be none (regression has no class label)")
+                throw optionError("targetColumns is set, so label must be none: regression data has no class label column")
             }
             guard !targets.isEmpty else { throw optionError("targetColumns is empty") }
             for (index, column) in targets.enumerated() {
