@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
-        .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
+        .testTarget(name: "MLPDataTests", dependencies: ["MLPData", "MLPCore", "CZlib"]),
         .testTarget(name: "MLPConfigTests", dependencies: ["MLPConfig"]),
         .testTarget(name: "MLPRuntimeTests", dependencies: ["MLPRuntime"]),
         .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining"]),

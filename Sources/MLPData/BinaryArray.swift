@@ -179,6 +179,9 @@ enum BinaryPair {
             throw DataError(file: spec.path, message: "no data: the array has 0 examples", code: .empty)
         }
         guard let labelsPath = spec.labelsPath else {
+            if spec.targetsOptional {
+                return ParsedExamples(features: try features.floats(), inputCount: inputCount, targets: .absent)
+            }
             var hint = ""
             if spec.path.contains("images-idx3") {
                 hint = " (for MNIST: \(spec.path.replacing("images-idx3", with: "labels-idx1")))"

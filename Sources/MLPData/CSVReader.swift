@@ -84,7 +84,7 @@ struct CSVReader {
                 }
                 roles[column] = index
             }
-        } else if labelColumn == nil {
+        } else if labelColumn == nil && !spec.targetsOptional {
             throw optionError("label is none and targetColumns is not set: the file would have no targets")
         }
         if let labelColumn { roles[labelColumn] = Self.labelRole }
@@ -214,7 +214,7 @@ struct CSVReader {
         let parsedTargets: ParsedTargets =
             layout.hasLabel
             ? .classLabels(labels, ExampleLocator(file: path, lines: lines))
-            : .values(targets, deriveLabels: false)
+            : layout.targetCount == 0 ? .absent : .values(targets, deriveLabels: false)
         return ParsedExamples(features: features, inputCount: layout.featureCount, targets: parsedTargets)
     }
 

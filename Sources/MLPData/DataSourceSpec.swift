@@ -47,6 +47,10 @@ public struct DataSourceSpec: Sendable, Equatable {
     public var delimiter: UInt8
     public var label: LabelColumn
     public var targetColumns: [Int]?
+    /// For prediction: a file without labels or targets (CSV with `label: .none` and no
+    /// `targetColumns`, idx/npy without `labelsPath`) is accepted; its examples get all-zero
+    /// targets and no labels. Training leaves this false, so such a file is an error there.
+    public var targetsOptional = false
 
     public init(
         path: String, format: DataFormat? = nil, labelsPath: String? = nil,

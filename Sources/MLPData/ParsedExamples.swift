@@ -19,6 +19,8 @@ enum ParsedTargets {
     /// `deriveLabels`: the format promises classification-like rows (FANN), so labels are
     /// the argmax when the targets are one-hot-like.
     case values([Float], deriveLabels: Bool)
+    /// No targets in the file (prediction input, `DataSourceSpec.targetsOptional`).
+    case absent
 }
 
 /// Names an example in an error: by its line in a text file, or by its index in a binary one.
@@ -80,6 +82,10 @@ extension ParsedExamples {
             return Dataset(
                 features: features, targets: targets, labels: labels, inputCount: inputCount,
                 outputCount: shape.outputCount, name: name)
+        case .absent:
+            return Dataset(
+                features: features, targets: [Float](repeating: 0, count: features.count / inputCount * shape.outputCount),
+                labels: nil, inputCount: inputCount, outputCount: shape.outputCount, name: name)
         case .values(let targets, let deriveLabels):
             let labels = deriveLabels ? Self.argmaxLabels(targets, width: shape.outputCount) : nil
             return Dataset(

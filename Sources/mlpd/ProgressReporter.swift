@@ -28,7 +28,7 @@ final class ProgressReporter: TrainingObserver {
         if let a = m.testAccuracy { line += String(format: "  test_acc %.4f", a) }
         line += String(format: "  %.0f ex/s  lr %g", m.examplesPerSecond, m.learningRate)
         print(line)
-        fflush(stdout)
+        fflush(nil)  // one line per epoch, visible at once in logs (stdout is block-buffered there)
     }
 
     func finish() { clearLine() }
