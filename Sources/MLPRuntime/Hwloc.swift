@@ -77,18 +77,28 @@ final class HwlocTopology: @unchecked Sendable {
             }
         }
 
+        if let customAllowed, source != .real {
+            // Stands in for a cgroup cpuset of another process; PUs not in the machine are dropped.
+            let set = Self.bitmap(customAllowed)
+            defer { hwloc_bitmap_free(set) }
+            hwloc_bitmap_and(set, set, hwloc_topology_get_complete_cpuset(handle))
+            guard hwloc_bitmap_iszero(set) == 0,
+                hwloc_topology_allow(handle, set, nil, UInt(HWLOC_ALLOW_FLAG_CUSTOM.rawValue)) == 0
+            else {
+                let all = formatCPUList(Self.indices(of: hwloc_topology_get_complete_cpuset(handle)))
+                throw RuntimeError(
+                    .noAllowedCPUs,
+                    "allowed PUs \(formatCPUList(customAllowed)): none of them is a PU of this topology (PUs \(all))")
+            }
+        }
+
+        // Nothing below throws: once the stored properties are set, `deinit` owns the handle.
         self.handle = handle
         self.source = source
         isThisSystem = hwloc_topology_is_thissystem(handle) != 0
         allPUs = Self.indices(of: hwloc_topology_get_complete_cpuset(handle))
         numaNodes = Self.indices(of: hwloc_topology_get_complete_nodeset(handle))
 
-        if let customAllowed, source != .real {
-            let set = Self.bitmap(customAllowed)
-            defer { hwloc_bitmap_free(set) }
-            hwloc_bitmap_and(set, set, hwloc_topology_get_complete_cpuset(handle))
-            _ = hwloc_topology_allow(handle, set, nil, UInt(HWLOC_ALLOW_FLAG_CUSTOM.rawValue))
-        }
         var allowed = Self.indices(of: hwloc_topology_get_allowed_cpuset(handle))
         if isThisSystem {
             // taskset and systemd CPUAffinity= do not shrink the topology, only the process's

@@ -19,7 +19,8 @@ public enum TopologyLoader {
     ///
     /// - Parameter allowedPUs: if given, the PUs (OS indices) to treat as allowed, as a cgroup
     ///   cpuset or `taskset` would on a real machine; the rest stay in the topology as
-    ///   disallowed. Default: all PUs.
+    ///   disallowed; indices that are not PUs of the machine are ignored, and a list with no PU
+    ///   of the machine throws `.noAllowedCPUs`. Default: all PUs.
     public static func synthetic(_ description: String, allowedPUs: [Int]? = nil) throws -> Topology {
         try HwlocTopology(source: .synthetic(description), allowedPUs: allowedPUs).snapshot()
     }

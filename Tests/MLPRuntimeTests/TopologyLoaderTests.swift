@@ -53,6 +53,13 @@ import Testing
         let machine = try TopologyLoader.synthetic(fourNodeSpec, allowedPUs: [0, 1, 2, 3, 40, 41, 99])
         #expect(machine.allowedPUs == [0, 1, 2, 3, 40, 41])
         #expect(machine.allPUs == Array(0..<64))
+        #expect {
+            try TopologyLoader.synthetic(fourNodeSpec, allowedPUs: [64, 99])
+        } throws: { error in
+            let error = error as? RuntimeError
+            return error?.code == .noAllowedCPUs
+                && error?.message == "allowed PUs 64,99: none of them is a PU of this topology (PUs 0-63)"
+        }
     }
 
     @Test func xmlRoundTripKeepsTheStructure() throws {
