@@ -13,6 +13,7 @@ public struct WorkerPlacement: Sendable, Equatable, Codable {
     /// the worker is not bound.
     public var numaNode: Int?
 
+    /// Makes a value from its fields (for tests, decoding and hand-built machines).
     public init(index: Int, pu: Int?, core: Int?, package: Int?, numaNode: Int?) {
         self.index = index
         self.pu = pu
@@ -42,6 +43,7 @@ public struct PlacementPlan: Sendable, Equatable, Codable {
     /// False for `placement: none` and for synthetic or XML topologies (planning only).
     public var bindsThreads: Bool
 
+    /// Makes a value from its fields (for tests, decoding and hand-built machines).
     public init(workers: [WorkerPlacement], warnings: [String], policy: String, smt: Bool, bindsThreads: Bool) {
         self.workers = workers
         self.warnings = warnings

@@ -60,6 +60,7 @@ public struct ReductionTree: Sendable, Equatable, Codable {
     /// The worker holding the total after the last level.
     public var root: Int
 
+    /// Makes a value from its fields (for tests, decoding and hand-built machines).
     public init(fanIn: Int, levels: [[ReductionGroup]], intraNodeLevels: Int, root: Int) {
         self.fanIn = fanIn
         self.levels = levels

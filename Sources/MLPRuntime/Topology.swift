@@ -31,6 +31,7 @@ public struct Topology: Sendable, Equatable, Codable {
         /// Memory local to the node in bytes, when hwloc knows it.
         public var memoryBytes: UInt64?
 
+        /// Makes a value from its fields (for tests, decoding and hand-built machines).
         public init(index: Int, pus: [Int], memoryBytes: UInt64? = nil) {
             self.index = index
             self.pus = pus
@@ -49,6 +50,7 @@ public struct Topology: Sendable, Equatable, Codable {
         /// OS indices of the core's PUs in hwloc's order (the first is the "primary" PU).
         public var pus: [Int]
 
+        /// Makes a value from its fields (for tests, decoding and hand-built machines).
         public init(index: Int, package: Int, numaNode: Int, pus: [Int]) {
             self.index = index
             self.package = package
@@ -66,6 +68,7 @@ public struct Topology: Sendable, Equatable, Codable {
         /// OS indices of the PUs sharing this cache, ascending.
         public var pus: [Int]
 
+        /// Makes a value from its fields (for tests, decoding and hand-built machines).
         public init(level: Int, sizeBytes: UInt64, pus: [Int]) {
             self.level = level
             self.sizeBytes = sizeBytes
@@ -92,6 +95,7 @@ public struct Topology: Sendable, Equatable, Codable {
     /// when it does.
     public var isThisSystem: Bool
 
+    /// Makes a value from its fields (for tests, decoding and hand-built machines).
     public init(
         packages: Int, numaNodes: [NUMANode], cores: [Core], caches: [Cache] = [],
         allowedPUs: [Int], source: Source, cpuModel: String? = nil, isThisSystem: Bool

@@ -13,6 +13,7 @@ public struct TopologyReport: Sendable, Equatable, Codable {
     /// The reduction tree over the plan's workers.
     public var tree: ReductionTree
 
+    /// Makes a value from its fields (for tests, decoding and hand-built machines).
     public init(topology: Topology, plan: PlacementPlan, tree: ReductionTree) {
         self.topology = topology
         self.plan = plan
