@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "MLPConfigTests", dependencies: ["MLPConfig"]),
         .testTarget(name: "MLPRuntimeTests", dependencies: ["MLPRuntime"]),
         .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining"]),
-        .testTarget(name: "mlpdTests", dependencies: ["mlpd"]),
+        .testTarget(name: "mlpdTests", dependencies: ["mlpd", "MLPTraining", "MLPCore"]),
     ]
 )

@@ -1,8 +1,7 @@
 #ifndef MLPD_CHWLOC_SHIM_H
 #define MLPD_CHWLOC_SHIM_H
-#define _GNU_SOURCE
-#include <sched.h>
 #include <hwloc.h>
-/* Hidden from Swift's Glibc module. */
+/* Hidden from Swift's Glibc module (it needs _GNU_SOURCE, which would change the system headers
+   this module shares with Glibc and Dispatch): declared here instead. */
 int sched_getcpu(void);
 #endif

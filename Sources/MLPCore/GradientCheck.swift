@@ -16,8 +16,11 @@ public enum GradientCheck {
     /// Gradients smaller than this are compared absolutely: central differences in Double cannot
     /// resolve relative error below ~1e-10 / h for them.
     public static let floor = 1e-8
-    /// Central-difference step.
-    public static let step = 1e-5
+    /// Finite-difference step. With the fourth-order stencil the truncation error is ~h⁴ and the
+    /// rounding error ~1e-16/h; measured on digits (64-64-10, all 4810 parameters) and MNIST
+    /// (784-128-10, 3000 sampled), the worst relative error was 8e-7 / 1.5e-6 at h = 1e-4,
+    /// 6e-7 / 1e-6 at 3e-4 and 8e-8 / 2e-7 at 1e-3: rounding dominates, so h = 1e-3.
+    public static let step = 1e-3
 
     /// Checks the gradient at `parameters` over the examples (rows of `inputs` and `targets`),
     /// by finite differences at the parameters `indices` (all when nil; large networks check a
@@ -42,12 +45,16 @@ public enum GradientCheck {
         var q = p
         let checked = indices ?? Array(0..<p.count)
         for j in checked {
-            q[j] = p[j] + step
-            let plus = meanCost(q)
-            q[j] = p[j] - step
-            let minus = meanCost(q)
-            q[j] = p[j]
-            let numeric = (plus - minus) / (2 * step)
+            // Fourth-order central differences: truncation error O(h⁴) instead of O(h²), which
+            // matters for small gradient entries.
+            func cost(at offset: Double) -> Double {
+                q[j] = p[j] + offset
+                defer { q[j] = p[j] }
+                return meanCost(q)
+            }
+            let near = cost(at: step) - cost(at: -step)
+            let far = cost(at: 2 * step) - cost(at: -2 * step)
+            let numeric = (8 * near - far) / (12 * step)
             let error = abs(analytic[j] - numeric) / max(abs(analytic[j]), abs(numeric), floor)
             if error > worst { (worst, worstIndex) = (error, j) }
         }
