@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData", "MLPCore", "CZlib"]),
         .testTarget(name: "MLPConfigTests", dependencies: ["MLPConfig"]),
         .testTarget(name: "MLPRuntimeTests", dependencies: ["MLPRuntime"]),
-        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining"]),
+        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining", "MLPConfig", "MLPCore"]),
         .testTarget(name: "mlpdTests", dependencies: ["mlpd", "MLPTraining", "MLPCore"]),
     ]
 )

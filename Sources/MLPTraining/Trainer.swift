@@ -58,4 +58,18 @@ public final class Trainer {
         step += 1
         return StepResult(cost: cost, correct: correct)
     }
+
+    /// Continues from a checkpoint: parameters, optimizer state and step count.
+    public func restore(from checkpoint: Checkpoint) throws {
+        guard checkpoint.parameters.count == parameters.count,
+              checkpoint.firstMoment.count == optimizer.firstMoment.count,
+              checkpoint.secondMoment.count == optimizer.secondMoment.count else {
+            throw TrainingError("the checkpoint's parameter or optimizer-state sizes do not match this network and optimizer")
+        }
+        parameters.copy(from: FloatBuffer(checkpoint.parameters))
+        optimizer.firstMoment.copy(from: FloatBuffer(checkpoint.firstMoment))
+        optimizer.secondMoment.copy(from: FloatBuffer(checkpoint.secondMoment))
+        optimizer.stepCount = checkpoint.optimizerSteps
+        step = checkpoint.globalStep
+    }
 }

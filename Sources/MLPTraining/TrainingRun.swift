@@ -9,6 +9,12 @@ public protocol TrainingObserver: AnyObject {
     func stepCompleted(_ progress: StepProgress)
     /// After every epoch, with its metrics as written to metrics.csv.
     func epochCompleted(_ metrics: EpochMetrics, of totalEpochs: Int)
+    /// After a checkpoint is durably written.
+    func checkpointWritten(path: String, step: Int)
+}
+
+extension TrainingObserver {
+    public func checkpointWritten(path: String, step: Int) {}
 }
 
 public struct StepProgress: Sendable {
@@ -63,25 +69,64 @@ public final class TrainingRun {
 
     /// Trains all epochs and writes the run directory; throws if training diverges.
     public func run(observer: TrainingObserver? = nil) throws -> RunSummary {
+        guard case .finished(let summary) = try run(observer: observer, control: RunControl()) else {
+            preconditionFailure("a run without a stop request always finishes")
+        }
+        return summary
+    }
+
+    /// Trains from the start or from `control.resume`, checkpointing as `control` says, until
+    /// all epochs are done or a stop is requested (then after the current step, with a final
+    /// checkpoint when a store is configured).
+    public func run(observer: TrainingObserver?, control: RunControl) throws -> RunOutcome {
         let config = prepared.config
         let train = prepared.train
         let epochs = config.train.epochs
         let stepsPerEpoch = (train.count + trainer.batchSize - 1) / trainer.batchSize
         let totalSteps = epochs * stepsPerEpoch
         let schedule = config.train.learningRateSchedule
+        let resolved = config.resolvedYAML()
+        let configHash = Checkpoint.hash(of: resolved)
         try AtomicFile.createDirectory(directory)
-        try AtomicFile.write(config.resolvedYAML(), to: path(Self.fileNames.config))
+        try AtomicFile.write(resolved, to: path(Self.fileNames.config))
 
+        // Position and partial sums, from a checkpoint or from zero.
+        var startEpoch = 0, startStep = 0
         var history: [EpochMetrics] = []
         var trainingSeconds = 0.0
+        var cost = 0.0, correct = 0, seen = 0, carriedSeconds = 0.0
+        if let checkpoint = control.resume {
+            guard checkpoint.configHash == configHash else {
+                throw TrainingError("the checkpoint was written for another configuration (hash \(checkpoint.configHash), this one \(configHash))")
+            }
+            try trainer.restore(from: checkpoint)
+            (startEpoch, startStep) = (checkpoint.epoch, checkpoint.stepInEpoch)
+            history = checkpoint.history
+            trainingSeconds = checkpoint.trainingSeconds
+            (cost, correct, seen, carriedSeconds) = (checkpoint.epochCost, checkpoint.epochCorrect, checkpoint.epochSeen,
+                                                     checkpoint.epochSeconds)
+        }
         let clock = ContinuousClock()
-        for epoch in 0..<epochs {
+        var lastCheckpoint = clock.now
+        /// Saves the position "`stepInEpoch` steps into `epoch`" with the epoch's partial sums.
+        func saveCheckpoint(_ store: CheckpointStore, epoch: Int, stepInEpoch: Int, epochSeconds: Double) throws -> String {
+            let checkpoint = Checkpoint(
+                epoch: epoch, stepInEpoch: stepInEpoch, globalStep: trainer.step, optimizerSteps: trainer.optimizer.stepCount,
+                configHash: configHash, orderSeed: config.train.seed, epochCost: cost, epochCorrect: correct,
+                epochSeen: seen, trainingSeconds: trainingSeconds, epochSeconds: epochSeconds, history: history,
+                parameters: trainer.parameters.array, firstMoment: trainer.optimizer.firstMoment.array,
+                secondMoment: trainer.optimizer.secondMoment.array)
+            let written = try store.save(checkpoint)
+            lastCheckpoint = clock.now
+            observer?.checkpointWritten(path: written, step: trainer.step)
+            return written
+        }
+        for epoch in startEpoch..<epochs {
             let order = Trainer.exampleOrder(count: train.count, epoch: epoch, seed: config.train.seed,
                                              shuffle: config.train.shuffle)
-            var cost = 0.0, correct = 0, seen = 0
             var rate = 0.0
             let start = clock.now
-            for s in 0..<stepsPerEpoch {
+            for s in (epoch == startEpoch ? startStep : 0)..<stepsPerEpoch {
                 let indices = order[(s * trainer.batchSize)..<min((s + 1) * trainer.batchSize, train.count)]
                 rate = schedule.rate(step: trainer.step, epoch: epoch, totalSteps: totalSteps)
                 let result = trainer.trainStep(train, indices: indices, learningRate: Float(rate))
@@ -92,8 +137,8 @@ public final class TrainingRun {
                 cost += result.cost
                 correct += result.correct
                 seen += indices.count
+                let elapsed = carriedSeconds + seconds(clock.now - start)
                 if let observer {
-                    let elapsed = seconds(clock.now - start)
                     let speed = Double(seen) / max(elapsed, 1e-9)
                     let remainingExamples = Double(totalSteps - trainer.step) * Double(trainer.batchSize)
                     observer.stepCompleted(StepProgress(
@@ -101,8 +146,16 @@ public final class TrainingRun {
                         meanCost: cost / Double(seen), examplesPerSecond: speed,
                         secondsRemaining: remainingExamples / max(speed, 1e-9)))
                 }
+                let stop = control.isStopRequested
+                if s + 1 < stepsPerEpoch, let store = control.checkpointStore,
+                   stop || control.isCheckpointDue(step: trainer.step, since: clock.now - lastCheckpoint) {
+                    let written = try saveCheckpoint(store, epoch: epoch, stepInEpoch: s + 1, epochSeconds: elapsed)
+                    if stop { return .stopped(checkpoint: written) }
+                } else if stop && s + 1 < stepsPerEpoch {
+                    return .stopped(checkpoint: nil)
+                }
             }
-            let epochSeconds = seconds(clock.now - start)
+            let epochSeconds = carriedSeconds + seconds(clock.now - start)
             trainingSeconds += epochSeconds
             let test = prepared.test.map { trainer.evaluator.evaluate($0) }
             let metrics = EpochMetrics(
@@ -112,9 +165,18 @@ public final class TrainingRun {
                 testCost: test?.cost, testAccuracy: test?.accuracy,
                 examplesPerSecond: Double(train.count) / max(epochSeconds, 1e-9), seconds: epochSeconds)
             history.append(metrics)
+            (cost, correct, seen, carriedSeconds) = (0, 0, 0, 0)
             try AtomicFile.write(MetricsCSV.render(history), to: path(Self.fileNames.metrics))
             try AtomicFile.write(CurvesChart.svg(history, title: "mlpd — \(directory)"), to: path(Self.fileNames.curves))
             observer?.epochCompleted(metrics, of: epochs)
+            // Epoch boundaries are natural checkpoints: nothing partial to carry.
+            if epoch + 1 < epochs, let store = control.checkpointStore,
+               control.isStopRequested || control.isCheckpointDue(step: trainer.step, since: clock.now - lastCheckpoint) {
+                let written = try saveCheckpoint(store, epoch: epoch + 1, stepInEpoch: 0, epochSeconds: 0)
+                if control.isStopRequested { return .stopped(checkpoint: written) }
+            } else if control.isStopRequested && epoch + 1 < epochs {
+                return .stopped(checkpoint: nil)
+            }
         }
 
         let model = ModelFile(network: prepared.network, parameters: trainer.parameters.array, scaling: prepared.scaling)
@@ -135,7 +197,47 @@ public final class TrainingRun {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         try AtomicFile.write(Array(try encoder.encode(summary)) + [UInt8(ascii: "\n")], to: path(Self.fileNames.summary))
-        return summary
+        return .finished(summary)
+    }
+}
+
+/// How a run ended.
+public enum RunOutcome: Sendable {
+    case finished(RunSummary)
+    /// Stopped on request; the checkpoint to resume from, if a store was configured.
+    case stopped(checkpoint: String?)
+}
+
+/// Steers a run from outside: where and how often to checkpoint, where to resume from, and a
+/// stop request that may come from another thread (a signal handler, the daemon).
+public final class RunControl: @unchecked Sendable {
+    public var checkpointStore: CheckpointStore?
+    /// Checkpoint after every this many steps (nil: not by steps).
+    public var checkpointEverySteps: Int?
+    /// Checkpoint when this much time has passed since the last one (nil: not by time).
+    public var checkpointInterval: Duration?
+    /// Continue from here instead of from the initial weights.
+    public var resume: Checkpoint?
+    private let lock = NSLock()
+    private var stopRequested = false
+
+    public init(checkpointStore: CheckpointStore? = nil, checkpointEverySteps: Int? = nil,
+                checkpointInterval: Duration? = nil, resume: Checkpoint? = nil) {
+        self.checkpointStore = checkpointStore
+        self.checkpointEverySteps = checkpointEverySteps
+        self.checkpointInterval = checkpointInterval
+        self.resume = resume
+    }
+
+    /// Asks the run to stop after its current step (thread-safe).
+    public func requestStop() { lock.withLock { stopRequested = true } }
+
+    public var isStopRequested: Bool { lock.withLock { stopRequested } }
+
+    func isCheckpointDue(step: Int, since elapsed: Duration) -> Bool {
+        if let every = checkpointEverySteps, step % every == 0 { return true }
+        if let interval = checkpointInterval, elapsed >= interval { return true }
+        return false
     }
 }
 
