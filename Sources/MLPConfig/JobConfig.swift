@@ -3,7 +3,8 @@ import Foundation
 /// A training job: the file `mlpd train CONFIG.yaml` reads, typed and validated.
 ///
 /// The YAML has four sections, each documented on its type: `model` (`ModelConfig`), `data`
-/// (`DataConfig`), `train` (`TrainConfig`) and `output` (`OutputConfig`). Keys are snake_case.
+/// (`DataConfig`), `train` (`TrainConfig`) and `output` (`OutputConfig`), and an optional fifth,
+/// `parallel` (`ParallelConfig`). Keys are snake_case.
 /// Parsing is strict: unknown keys, wrong types, out-of-range values and inconsistent
 /// combinations are `ConfigError`s that name the file, line, column and key path.
 public struct JobConfig: Sendable, Equatable {
@@ -11,12 +12,15 @@ public struct JobConfig: Sendable, Equatable {
     public var data: DataConfig
     public var train: TrainConfig
     public var output: OutputConfig
+    public var parallel: ParallelConfig
 
-    public init(model: ModelConfig, data: DataConfig, train: TrainConfig, output: OutputConfig) {
+    public init(model: ModelConfig, data: DataConfig, train: TrainConfig, output: OutputConfig,
+                parallel: ParallelConfig = ParallelConfig()) {
         self.model = model
         self.data = data
         self.train = train
         self.output = output
+        self.parallel = parallel
     }
 
     /// The top-level sections. A new section is one more field here, in the struct, in
@@ -24,6 +28,7 @@ public struct JobConfig: Sendable, Equatable {
     static let schema = KeySchema.mapping([
         .mapping("model", ModelConfig.schema), .mapping("data", DataConfig.schema),
         .mapping("train", TrainConfig.schema), .mapping("output", OutputConfig.schema),
+        .mapping("parallel", ParallelConfig.schema),
     ])
 }
 
@@ -68,6 +73,7 @@ extension JobConfig {
         w.mapping("data") { data.write(to: &$0) }
         w.mapping("train") { train.write(to: &$0) }
         w.mapping("output") { output.write(to: &$0) }
+        w.mapping("parallel") { parallel.write(to: &$0) }
         return w.text
     }
 
@@ -77,6 +83,7 @@ extension JobConfig {
         self.data = try DataConfig(reading: data)
         train = try TrainConfig(reading: root.child("train"))
         output = try OutputConfig(reading: root.child("output"))
+        parallel = try ParallelConfig(reading: root.child("parallel"))
 
         // Regression: one output unit per target column.
         if let targets = self.data.train.targets, let outputs = model.layers.last,

@@ -23,6 +23,8 @@ public final class BatchWorkspace: @unchecked Sendable {
     /// `deltas[l]` is Δ^(l+1) of weight layer l, [capacity × s_{l+1}].
     let deltas: [FloatBuffer]
     let scratch: FloatBuffer
+    /// Packing, register-tile stack and bias stack of the block-tree gradient.
+    let treeScratch: FloatBuffer
 
     public init(network: Network, capacity: Int) {
         precondition(capacity >= 1)
@@ -32,6 +34,8 @@ public final class BatchWorkspace: @unchecked Sendable {
         targets = FloatBuffer(count: capacity * network.outputCount)
         deltas = network.sizes.dropFirst().map { FloatBuffer(count: capacity * $0) }
         scratch = FloatBuffer(count: Gemm.scratchCount)
+        treeScratch = FloatBuffer(count: BlockTreeSum.scratchCount(k: capacity)
+                                  + BlockTreeSum.maxStackDepth * (network.sizes.max() ?? 1))
     }
 
     /// The inputs A^(0) [capacity × s_1]; fill the first `count` rows before `forward`.
@@ -110,6 +114,76 @@ public final class BatchWorkspace: @unchecked Sendable {
             }
         }
         return cost
+    }
+
+    // MARK: - Backward into block-tree nodes
+
+    /// Rows `rowStart ..< rowStart + rowCount` of the batch, whose gradient is summed in the
+    /// canonical block tree (`BlockTreeSum`) into `gradient` (laid out like the parameters,
+    /// overwritten). The rows must start at a block boundary of the minibatch.
+    public struct GradientNode {
+        public var rowStart: Int
+        public var rowCount: Int
+        public var gradient: UnsafeMutablePointer<Float>
+
+        public init(rowStart: Int, rowCount: Int, gradient: UnsafeMutablePointer<Float>) {
+            self.rowStart = rowStart
+            self.rowCount = rowCount
+            self.gradient = gradient
+        }
+    }
+
+    /// After `forward` over `count` rows: writes each node's block-tree gradient sum. Equations
+    /// as in `backward(parameters:gradient:count:)`; only the order of the sums over examples
+    /// differs — it is the canonical tree, so the result does not depend on how the minibatch
+    /// was split into workspaces.
+    public func backward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
+                         blockSize: Int, fanIn: Int) {
+        precondition(count >= 0 && count <= capacity)
+        let sizes = network.sizes
+        let last = network.layerCount - 1
+        let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let tree = treeScratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let output = outputs.withUnsafeBufferPointer { $0.baseAddress! }
+        let y = targets.withUnsafeBufferPointer { $0.baseAddress! }
+        network.loss.outputDelta(
+            deltas[last].withUnsafeMutableBufferPointer { $0.baseAddress! }, outputs: output, targets: y,
+            activation: network.outputActivation, rows: count, width: network.outputCount)
+
+        for l in stride(from: last, through: 0, by: -1) {
+            let inCount = sizes[l], outCount = sizes[l + 1]
+            let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
+            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
+            for node in nodes {
+                let d = delta + node.rowStart &* outCount
+                BlockTreeSum.weightGradient(
+                    node.gradient + network.weightOffset(l), ldc: inCount,
+                    StridedMatrix(d, rowStride: 1, columnStride: outCount),
+                    StridedMatrix(a + node.rowStart &* inCount, rowStride: inCount, columnStride: 1),
+                    m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
+                BlockTreeSum.columnSums(node.gradient + network.biasOffset(l), of: d, rows: node.rowCount,
+                                        width: outCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
+            }
+            if l > 0 {
+                let below = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
+                Gemm.multiply(below, ldc: inCount,
+                              StridedMatrix(delta, rowStride: outCount, columnStride: 1),
+                              StridedMatrix(parameters + network.weightOffset(l), rowStride: inCount, columnStride: 1),
+                              m: count, n: inCount, k: outCount, accumulate: false, scratch: work)
+                network.activation(ofLayer: l - 1).multiplyByDerivative(below, outputs: a, count: count &* inCount)
+            }
+        }
+    }
+
+    /// Summed cost of rows `rowStart ..< rowStart + count` after `forward` (targets loaded).
+    public func cost(rowStart: Int, count: Int) -> Double {
+        let width = network.outputCount
+        return outputs.withUnsafeBufferPointer { a in
+            targets.withUnsafeBufferPointer { y in
+                network.loss.cost(outputs: a.baseAddress! + rowStart &* width, targets: y.baseAddress! + rowStart &* width,
+                                  rows: count, width: width)
+            }
+        }
     }
 
     /// `sums[j] += Σ_r rows[r][j]`, rows added in order (vectorised along j).

@@ -40,23 +40,36 @@ public final class Optimizer: @unchecked Sendable {
         }
     }
 
-    /// θ ← update(θ, g/m) with learning rate α.
+    /// θ ← update(θ, g/m) with learning rate α, over the whole slab.
     public func step(parameters: FloatBuffer, gradientSum: FloatBuffer, batchSize m: Int, learningRate α: Float) {
         precondition(parameters.count == parameterCount && gradientSum.count == parameterCount && m > 0)
-        stepCount += 1
-        let scale = 1 / Float(m)
+        beginStep()
         parameters.withUnsafeMutableBufferPointer { p in
             gradientSum.withUnsafeBufferPointer { g in
-                // Weights get λW, biases not: walk the slab range by range.
-                var position = 0
-                for range in weightRanges {
-                    update(p, g, position..<range.lowerBound, scale: scale, decay: 0, α: α)
-                    update(p, g, range, scale: scale, decay: weightDecay, α: α)
-                    position = range.upperBound
-                }
-                update(p, g, position..<parameterCount, scale: scale, decay: 0, α: α)
+                apply(parameters: p.baseAddress!, gradientSum: g.baseAddress!, slice: 0..<parameterCount,
+                      batchSize: m, learningRate: α)
             }
         }
+    }
+
+    /// Counts a step (once per step, before any `apply`): Adam's bias correction uses it.
+    public func beginStep() { stepCount += 1 }
+
+    /// The update of one step on `slice` of the slab only, so that workers can update disjoint
+    /// slices in parallel. Weights in the slice get λW, biases not.
+    public func apply(parameters: UnsafeMutablePointer<Float>, gradientSum: UnsafePointer<Float>, slice: Range<Int>,
+                      batchSize m: Int, learningRate α: Float) {
+        let p = UnsafeMutableBufferPointer(start: parameters, count: parameterCount)
+        let g = UnsafeBufferPointer(start: gradientSum, count: parameterCount)
+        let scale = 1 / Float(m)
+        var position = slice.lowerBound
+        for range in weightRanges where range.upperBound > position && range.lowerBound < slice.upperBound {
+            let weights = max(range.lowerBound, position)..<min(range.upperBound, slice.upperBound)
+            if position < weights.lowerBound { update(p, g, position..<weights.lowerBound, scale: scale, decay: 0, α: α) }
+            update(p, g, weights, scale: scale, decay: weightDecay, α: α)
+            position = weights.upperBound
+        }
+        if position < slice.upperBound { update(p, g, position..<slice.upperBound, scale: scale, decay: 0, α: α) }
     }
 
     private func update(_ p: UnsafeMutableBufferPointer<Float>, _ g: UnsafeBufferPointer<Float>,

@@ -1,6 +1,7 @@
 import MLPConfig
 import MLPCore
 import MLPData
+import MLPRuntime
 
 /// Translation of the validated configuration into the numeric and data types.
 extension ModelConfig {
@@ -58,5 +59,24 @@ extension TrainConfig {
         case .cosine: kind = .cosine(minimum: schedule.minLearningRate)
         }
         return LearningRateSchedule(base: optimizer.learningRate, kind: kind, warmupSteps: schedule.warmupSteps)
+    }
+}
+
+extension ParallelConfig {
+    public var settings: ParallelSettings {
+        let placement: ParallelSettings.Placement
+        if let cpus { placement = .cpus(cpus) } else {
+            switch self.placement {
+            case .numa: placement = .numa
+            case .compact: placement = .compact
+            case .none: placement = .none
+            }
+        }
+        let count: ParallelSettings.ThreadCount
+        switch threads {
+        case .auto: count = .auto
+        case .count(let n): count = .count(n)
+        }
+        return ParallelSettings(threads: count, placement: placement, smt: smt, fanIn: fanIn)
     }
 }

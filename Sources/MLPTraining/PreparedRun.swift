@@ -1,6 +1,7 @@
 import MLPConfig
 import MLPCore
 import MLPData
+import MLPRuntime
 
 /// Everything a run needs, loaded and validated before anything is written: a bad config,
 /// data file or initial-weights file fails here and leaves no output behind.
@@ -13,6 +14,8 @@ public struct PreparedRun: Sendable {
     public var test: Dataset?
     public var scaling: FeatureScaling
     public var initialParameters: [Float]
+    /// Which worker runs on which CPU (from the `parallel` section and the machine).
+    public var placement: PlacementPlan
 
     /// The configured train and test sets, validated against `network`, not yet scaled.
     public static func loadData(_ data: DataConfig, network: Network) throws -> (train: Dataset, test: Dataset?) {
@@ -32,6 +35,7 @@ public struct PreparedRun: Sendable {
     public init(config: JobConfig) throws {
         self.config = config
         network = config.model.network
+        placement = try PlacementPlan.make(topology: try TopologyLoader.real(), settings: config.parallel.settings)
         var (train, test) = try Self.loadData(config.data, network: network)
         switch config.data.scale {
         case .none: scaling = .none

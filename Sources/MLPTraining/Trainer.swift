@@ -1,30 +1,64 @@
+import Dispatch
 import MLPCore
 import MLPData
+import MLPRuntime
 
-/// The state of one training run and its minibatch step: parameters, gradient slab, optimizer
-/// state and a workspace, all made once. A step gathers the minibatch's rows, runs forward and
-/// backward (gradient *sums*), then the optimizer applies the mean.
+/// The state of one training run and its data-parallel minibatch step.
+///
+/// A step (see ARCHITECTURE.md, "Data flow of one training step"): the minibatch is cut into
+/// blocks of `blockSize` examples and the workers take balanced runs of whole blocks
+/// (`BlockTreePlan`); each gathers its rows into its own workspace, runs forward and backward,
+/// and sums its gradient nodes in the canonical block tree; the upper tree levels combine the
+/// nodes, every level split over parameter slices so all workers share it; finally each worker
+/// applies the optimizer to its slice. The weights after a step are the same bytes for any
+/// number of workers.
 public final class Trainer {
     public let network: Network
     public let parameters: FloatBuffer
     public let optimizer: Optimizer
     public let batchSize: Int
+    public let blockSize: Int
+    public let fanIn: Int
+    public let pool: WorkerPool
     /// Steps taken so far, over all epochs.
     public private(set) var step = 0
-    private let gradient: FloatBuffer
-    private let workspace: BatchWorkspace
+    /// Accumulated time per phase, summed over workers (for bench and the daemon's metrics).
+    public private(set) var phaseSeconds = PhaseTimes()
+
+    /// Per-worker state, touched only by its own worker thread (first-touch puts its memory on
+    /// the worker's NUMA node).
+    final class WorkerState: @unchecked Sendable {
+        var workspace: BatchWorkspace?
+        var nodeBuffers: [FloatBuffer] = []
+        var nodeList: [BatchWorkspace.GradientNode] = []
+        var correct = 0
+        var times = PhaseTimes()
+    }
+
+    private let states: [WorkerState]
+    private var plans: [Int: BlockTreePlan] = [:]
+    private let blockCosts: UnsafeMutableBufferPointer<Double>
+    private let workspaceCapacity: Int
     /// Evaluates the current parameters (shares the parameter slab).
     public private(set) lazy var evaluator = Evaluator(network: network, parameters: parameters, batchSize: batchSize)
 
-    public init(network: Network, parameters: [Float], optimizer: Optimizer, batchSize: Int) {
-        precondition(parameters.count == network.parameterCount && batchSize >= 1)
+    public init(network: Network, parameters: [Float], optimizer: Optimizer, batchSize: Int,
+                pool: WorkerPool, blockSize: Int = 16, fanIn: Int = 2) {
+        precondition(parameters.count == network.parameterCount && batchSize >= 1 && blockSize >= 1 && fanIn >= 2)
         self.network = network
         self.parameters = FloatBuffer(parameters)
         self.optimizer = optimizer
         self.batchSize = batchSize
-        gradient = FloatBuffer(count: network.parameterCount)
-        workspace = BatchWorkspace(network: network, capacity: batchSize)
+        self.blockSize = blockSize
+        self.fanIn = fanIn
+        self.pool = pool
+        states = (0..<pool.size).map { _ in WorkerState() }
+        let blocks = (batchSize + blockSize - 1) / blockSize
+        blockCosts = .allocate(capacity: blocks)
+        workspaceCapacity = min(batchSize, (blocks + pool.size - 1) / pool.size * blockSize)
     }
+
+    deinit { blockCosts.deallocate() }
 
     /// The example order of `epoch` (0-based): a permutation drawn from (seed, epoch) alone, so
     /// any epoch's order can be recomputed without replaying earlier ones (exact resume).
@@ -35,28 +69,124 @@ public final class Trainer {
     }
 
     public struct StepResult: Sendable {
-        /// Summed cost of the batch's examples, before the update.
+        /// Summed cost of the batch's examples, before the update (block sums added in order).
         public var cost: Double
         /// Examples whose arg-max output equals their label (0 for regression data).
         public var correct: Int
     }
 
-    /// One SGD step on the examples `indices` of `data`.
+    /// Time spent per phase (seconds).
+    public struct PhaseTimes: Sendable, Equatable {
+        public var compute = 0.0, reduction = 0.0, update = 0.0, waiting = 0.0
+        public var total: Double { compute + reduction + update + waiting }
+    }
+
+    /// The plan for minibatches of `m` examples (an epoch has at most two sizes).
+    func plan(for m: Int) -> BlockTreePlan {
+        if let plan = plans[m] { return plan }
+        let plan = BlockTreePlan(exampleCount: m, blockSize: blockSize, fanIn: fanIn, workers: pool.size)
+        plans[m] = plan
+        return plan
+    }
+
+    /// One optimizer step on the examples `indices` of `data`.
     public func trainStep(_ data: Dataset, indices: ArraySlice<Int>, learningRate: Float) -> StepResult {
         let m = indices.count
         precondition(m >= 1 && m <= batchSize)
-        workspace.load(data, indices: indices)
-        gradient.zero()
-        let cost = parameters.withUnsafeBufferPointer { p in
-            gradient.withUnsafeMutableBufferPointer { g in
-                workspace.forward(parameters: p.baseAddress!, count: m)
-                return workspace.backward(parameters: p.baseAddress!, gradient: g.baseAddress!, count: m)
+        let plan = plan(for: m)
+        let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let costs = blockCosts
+        let parameterCount = network.parameterCount
+        let workers = pool.size
+        optimizer.beginStep()
+        pool.run { w in
+            let state = states[w]
+            var mark = DispatchTime.now().uptimeNanoseconds
+            func lap(_ phase: WritableKeyPath<PhaseTimes, Double>) {
+                let now = DispatchTime.now().uptimeNanoseconds
+                state.times[keyPath: phase] += Double(now &- mark) * 1e-9
+                mark = now
             }
+            let share = plan.examples[w]
+            state.correct = 0
+            if !share.isEmpty {
+                let workspace = workspace(state)
+                let rows = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
+                workspace.load(data, indices: rows)
+                workspace.forward(parameters: p, count: rows.count)
+                var block = share.lowerBound / blockSize
+                var start = 0
+                while start < rows.count {
+                    let length = min(blockSize, rows.count - start)
+                    costs[block] = workspace.cost(rowStart: start, count: length)
+                    block += 1
+                    start += length
+                }
+                state.correct = workspace.countCorrect(data, indices: rows)
+                let nodes = plan.nodes[w]
+                while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
+                state.nodeList.removeAll(keepingCapacity: true)
+                for node in nodes {
+                    state.nodeList.append(.init(
+                        rowStart: node.examples.lowerBound - share.lowerBound, rowCount: node.examples.count,
+                        gradient: state.nodeBuffers[node.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }))
+                }
+                state.nodeList.withUnsafeBufferPointer {
+                    workspace.backward(parameters: p, count: rows.count, nodes: $0, blockSize: blockSize, fanIn: fanIn)
+                }
+            }
+            lap(\.compute)
+            // Upper tree levels, each split over parameter slices.
+            let slice = Self.slice(w, of: workers, count: parameterCount)
+            for level in plan.levels {
+                pool.barrier.arriveAndWait()
+                lap(\.waiting)
+                for combine in level {
+                    let destination = buffer(combine.destination) + slice.lowerBound
+                    for source in combine.sources {
+                        let s = UnsafePointer(buffer(source)) + slice.lowerBound
+                        for i in 0..<slice.count { destination[i] += s[i] }
+                    }
+                }
+                lap(\.reduction)
+            }
+            pool.barrier.arriveAndWait()
+            lap(\.waiting)
+            optimizer.apply(parameters: p, gradientSum: buffer(plan.root), slice: slice, batchSize: m,
+                            learningRate: learningRate)
+            lap(\.update)
         }
-        let correct = workspace.countCorrect(data, indices: indices)
-        optimizer.step(parameters: parameters, gradientSum: gradient, batchSize: m, learningRate: learningRate)
+        var cost = 0.0, correct = 0
+        for b in 0..<plan.blockCount { cost += costs[b] }
+        for state in states {
+            correct += state.correct
+            phaseSeconds.compute += state.times.compute
+            phaseSeconds.reduction += state.times.reduction
+            phaseSeconds.update += state.times.update
+            phaseSeconds.waiting += state.times.waiting
+            state.times = PhaseTimes()
+        }
         step += 1
         return StepResult(cost: cost, correct: correct)
+    }
+
+    private func workspace(_ state: WorkerState) -> BatchWorkspace {
+        if let workspace = state.workspace { return workspace }
+        let workspace = BatchWorkspace(network: network, capacity: workspaceCapacity)
+        state.workspace = workspace
+        return workspace
+    }
+
+    private func buffer(_ b: BlockTreePlan.Buffer) -> UnsafeMutablePointer<Float> {
+        states[b.worker].nodeBuffers[b.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }
+    }
+
+    /// Worker `w`'s part of `0 ..< count`: contiguous, balanced, cut at multiples of 16 floats
+    /// (one cache line) so that no two workers write the same line.
+    static func slice(_ w: Int, of workers: Int, count: Int) -> Range<Int> {
+        let lines = (count + 15) / 16
+        func edge(_ k: Int) -> Int { min(count, (lines * k / workers) * 16) }
+        return edge(w)..<edge(w + 1)
     }
 
     /// Continues from a checkpoint: parameters, optimizer state and step count.

@@ -2,6 +2,7 @@ import Foundation
 import MLPConfig
 import MLPCore
 import MLPData
+import MLPRuntime
 
 /// Receives progress from a running training run (the terminal, a log, later the daemon).
 public protocol TrainingObserver: AnyObject {
@@ -58,8 +59,17 @@ public final class TrainingRun {
         let optimizer = Optimizer(kind: train.optimizerKind, weightDecay: Float(train.optimizer.weightDecay),
                                   network: prepared.network)
         trainer = Trainer(network: prepared.network, parameters: prepared.initialParameters,
-                          optimizer: optimizer, batchSize: train.batchSize)
+                          optimizer: optimizer, batchSize: train.batchSize, pool: WorkerPool(placement: prepared.placement),
+                          blockSize: prepared.config.parallel.blockSize, fanIn: prepared.config.parallel.fanIn)
         directory = prepared.config.output.dir
+    }
+
+    /// The hash a checkpoint must match: the resolved config without its `parallel` section,
+    /// since the weights do not depend on the thread count or placement.
+    public static func checkpointHash(_ config: JobConfig) -> String {
+        var invariant = config
+        invariant.parallel = ParallelConfig()
+        return Checkpoint.hash(of: invariant.resolvedYAML())
     }
 
     public static let fileNames = (model: "model.safetensors", metrics: "metrics.csv", summary: "summary.json",
@@ -86,7 +96,7 @@ public final class TrainingRun {
         let totalSteps = epochs * stepsPerEpoch
         let schedule = config.train.learningRateSchedule
         let resolved = config.resolvedYAML()
-        let configHash = Checkpoint.hash(of: resolved)
+        let configHash = Self.checkpointHash(config)
         try AtomicFile.createDirectory(directory)
         try AtomicFile.write(resolved, to: path(Self.fileNames.config))
 

@@ -86,7 +86,7 @@ final class StopAtStep: TrainingObserver {
         _ = try run.run(observer: StopAtStep(step: 13, control: control), control: control)
         let files = store.files()
         #expect(files.count == 3)
-        let hash = Checkpoint.hash(of: run.prepared.config.resolvedYAML())
+        let hash = TrainingRun.checkpointHash(run.prepared.config)
         #expect(store.latest(configHash: hash)?.checkpoint.globalStep == 13)
         // Truncate the newest: the store falls back to step 12, and says why.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Peer comparison: PyTorch (Debian's python3-torch) and JAX (jax[cpu] from PyPI) on the mlpd
+# workloads (workloads.py), at each thread count, on the first N CPUs. Sets up what is
+# missing, checks the math (check_math.py), runs both, prints a Markdown table and writes
+# Benchmarks/peers/results.json. See README.md next to this file.
+#
+#   Benchmarks/peers/run.sh [--threads 1,2] [--steps 30] [--warmup 5] [--repeats 3]
+#                           [--workloads small,wide,large] [--frameworks pytorch,jax]
+#                           [--out FILE] [--no-setup] [--no-check]
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SYS_PY=/usr/bin/python3
+VENV="$HERE/.venv-jax"
+JAX_PY="$VENV/bin/python"
+
+threads="" steps=30 warmup=5 repeats=3 workloads="small,wide,large" frameworks="pytorch,jax"
+out="$HERE/results.json" setup=1 check=1
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --threads)    need_arg "$@"; threads="$2"; shift 2 ;;
+    --steps)      need_arg "$@"; steps="$2"; shift 2 ;;
+    --warmup)     need_arg "$@"; warmup="$2"; shift 2 ;;
+    --repeats)    need_arg "$@"; repeats="$2"; shift 2 ;;
+    --workloads)  need_arg "$@"; workloads="$2"; shift 2 ;;
+    --frameworks) need_arg "$@"; frameworks="$2"; shift 2 ;;
+    --out)        need_arg "$@"; out="$2"; shift 2 ;;
+    --no-setup)   setup=0; shift ;;
+    --no-check)   check=0; shift ;;
+    -h|--help)    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (try --help)" ;;
+  esac
+done
+for v in steps warmup repeats; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || die "--$v wants a non-negative integer, got '${!v}'"
+done
+[[ $steps -ge 1 && $repeats -ge 1 ]] || die "--steps and --repeats must be at least 1"
+ncpu=$(nproc)
+if [[ -z "$threads" ]]; then
+  threads=1; [[ $ncpu -gt 1 ]] && threads="1,$ncpu"
+fi
+[[ "$threads" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--threads wants e.g. 1,2, got '$threads'"
+for t in ${threads//,/ }; do
+  [[ $t -ge 1 && $t -le $ncpu ]] || die "--threads $t: this process may use $ncpu CPUs"
+done
+want_torch=0 want_jax=0
+for f in ${frameworks//,/ }; do
+  case "$f" in pytorch|torch) want_torch=1 ;; jax) want_jax=1 ;; *) die "unknown framework '$f'" ;; esac
+done
+
+# ---------------------------------------------------------------- setup (idempotent)
+apt_install() {
+  [[ $(id -u) -eq 0 ]] || die "missing Debian packages: $*; run: sudo apt-get install -y $*"
+  command -v apt-get >/dev/null || die "missing packages $* and no apt-get"
+  echo "run.sh: apt-get install -y $*" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 \
+    || die "apt-get install $* failed (try apt-get update first)"
+}
+have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+[[ -x $SYS_PY ]] || die "$SYS_PY not found (Debian's python3)"
+if [[ $setup -eq 1 ]]; then
+  missing=()
+  if [[ $want_torch -eq 1 ]]; then
+    have_deb python3-torch || missing+=(python3-torch)
+    # Debian's libtorch calls the libblas.so.3 it finds; the default reference BLAS runs at
+    # ~4 GFLOP/s. OpenBLAS in both threading builds (installing them also makes OpenBLAS the
+    # system's libblas.so.3 alternative, which is Debian's recommended state for libtorch).
+    have_deb libopenblas0-pthread || missing+=(libopenblas0-pthread)
+    have_deb libopenblas0-openmp || missing+=(libopenblas0-openmp)
+  fi
+  if [[ $want_jax -eq 1 ]]; then
+    $SYS_PY -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+  fi
+  [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
+  if [[ $want_jax -eq 1 ]]; then
+    if [[ ! -x $JAX_PY ]]; then
+      echo "run.sh: creating $VENV" >&2
+      $SYS_PY -m venv "$VENV" || die "python3 -m venv $VENV failed"
+    fi
+    if ! "$JAX_PY" - "$HERE/requirements-jax.txt" <<'PY' 2>/dev/null
+import sys, importlib.metadata as md, re
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line: continue
+    name, ver = re.match(r"([A-Za-z0-9_.-]+)(?:\[.*\])?==(.+)", line).groups()
+    if md.version(name) != ver: sys.exit(1)
+PY
+    then
+      echo "run.sh: pip install -r requirements-jax.txt into $VENV" >&2
+      "$JAX_PY" -m pip install -q --disable-pip-version-check -r "$HERE/requirements-jax.txt" >&2 \
+        || die "pip install into $VENV failed (is PyPI reachable?)"
+    fi
+  fi
+fi
+if [[ $want_torch -eq 1 ]]; then
+  $SYS_PY -c 'import torch' 2>/dev/null \
+    || die "torch is not importable by $SYS_PY (apt-get install -y python3-torch, or drop --no-setup)"
+fi
+if [[ $want_jax -eq 1 ]]; then
+  [[ -x $JAX_PY ]] && "$JAX_PY" -c 'import jax' 2>/dev/null \
+    || die "jax is not importable by $JAX_PY (drop --no-setup to create the venv)"
+fi
+
+# ---------------------------------------------------------------- math check
+if [[ $check -eq 1 ]]; then
+  echo "run.sh: checking the training steps against the equations (check_math.py)" >&2
+  if [[ $want_torch -eq 1 ]]; then
+    $SYS_PY "$HERE/check_math.py" --framework torch >&2 || die "check_math.py failed for PyTorch"
+  fi
+  if [[ $want_jax -eq 1 ]]; then
+    JAX_PLATFORMS=cpu "$JAX_PY" "$HERE/check_math.py" --framework jax >&2 \
+      || die "check_math.py failed for JAX"
+  fi
+fi
+
+# ---------------------------------------------------------------- benchmarks
+lines=$(mktemp); trap 'rm -f "$lines"' EXIT
+uptime_before=$(uptime)
+echo "run.sh: before: $uptime_before" >&2
+common=(--workloads "$workloads" --warmup "$warmup" --steps "$steps" --repeats "$repeats")
+for t in ${threads//,/ }; do
+  if [[ $want_torch -eq 1 ]]; then
+    echo "run.sh: PyTorch, $t thread(s) ..." >&2
+    $SYS_PY "$HERE/torch_bench.py" --threads "$t" "${common[@]}" >>"$lines" \
+      || die "torch_bench.py --threads $t failed"
+  fi
+  if [[ $want_jax -eq 1 ]]; then
+    echo "run.sh: JAX, $t thread(s) ..." >&2
+    "$JAX_PY" "$HERE/jax_bench.py" --threads "$t" "${common[@]}" >>"$lines" \
+      || die "jax_bench.py --threads $t failed"
+  fi
+done
+uptime_after=$(uptime)
+echo "run.sh: after:  $uptime_after" >&2
+
+# ---------------------------------------------------------------- results.json + table
+UPTIME_BEFORE="$uptime_before" UPTIME_AFTER="$uptime_after" \
+$SYS_PY - "$lines" "$out" "$HERE" <<'PY'
+import json, os, platform, sys, datetime
+sys.path.insert(0, sys.argv[3])
+import workloads as wl
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+cpu = ""
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip(); break
+doc = {
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "machine": {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release()},
+    "uptime_before": os.environ["UPTIME_BEFORE"].strip(),
+    "uptime_after": os.environ["UPTIME_AFTER"].strip(),
+    "flops_per_example": {n: wl.WORKLOADS[n].flops_per_example for n in wl.ORDER},
+    "results": rows,
+}
+with open(sys.argv[2], "w") as f:
+    json.dump(doc, f, indent=1)
+    f.write("\n")
+order = {n: i for i, n in enumerate(wl.ORDER)}
+rows.sort(key=lambda r: (order[r["workload"]], r["threads"], r["framework"]))
+def setting(r):
+    s = r["best_setting"]
+    if r["framework"] == "pytorch":
+        return f'{s["blas"]}, intra-op {s["intra_op_threads"]}, BLAS {s["blas_threads"]}'
+    return s["xla_flags"] or "default"
+print("| workload | threads | framework | examples/s | GFLOP/s | best setting |")
+print("| --- | ---: | --- | ---: | ---: | --- |")
+for r in rows:
+    fw = f'{r["framework"]} ' + (r.get("package", {}).get("python3-torch") or r["version"])
+    print(f'| {r["workload"]} | {r["threads"]} | {fw} | {r["examples_per_second"]:,.0f} '
+          f'| {r["gflops"]:.1f} | {setting(r)} |')
+print(f"\nwritten: {sys.argv[2]}", file=sys.stderr)
+PY

@@ -1,0 +1,78 @@
+/// How a run uses the machine's cores (YAML section `parallel`, optional).
+///
+/// - `threads`: `auto` (default: one worker per allowed physical core, or per PU with `smt`)
+///   or a number ≥ 1. `mlpd train --threads N` overrides it.
+/// - `placement`: `numa` (default: spread over NUMA nodes, one worker per physical core before
+///   any SMT sibling), `compact` (fill node 0's cores first), or `none` (no binding).
+/// - `cpus`: an explicit list of OS CPU (PU) indices, one worker each, in order; replaces
+///   `placement`.
+/// - `smt`: allow SMT siblings (default false).
+/// - `fan_in`: children per node of the reduction tree (default 2, at least 2).
+/// - `block_size`: examples per block of the canonical reduction (default 16). Gradients are
+///   summed inside each block in example order and the block sums are combined in one fixed
+///   tree, so the trained weights are the same bytes for any thread count. A minibatch of m
+///   examples has ⌈m / block_size⌉ blocks, the most workers a step can use.
+public struct ParallelConfig: Sendable, Equatable {
+    public enum Threads: Sendable, Equatable {
+        case auto
+        case count(Int)
+    }
+
+    public enum Placement: String, Sendable, Equatable, CaseIterable {
+        case numa, compact, none
+    }
+
+    public var threads: Threads
+    public var placement: Placement
+    public var cpus: [Int]?
+    public var smt: Bool
+    public var fanIn: Int
+    public var blockSize: Int
+
+    public init(threads: Threads = .auto, placement: Placement = .numa, cpus: [Int]? = nil, smt: Bool = false,
+                fanIn: Int = 2, blockSize: Int = 16) {
+        self.threads = threads
+        self.placement = placement
+        self.cpus = cpus
+        self.smt = smt
+        self.fanIn = fanIn
+        self.blockSize = blockSize
+    }
+}
+
+extension ParallelConfig {
+    static let schema = KeySchema.mapping([
+        .value("threads"), .value("placement"), .value("cpus"), .value("smt"), .value("fan_in"),
+        .value("block_size"),
+    ])
+
+    init(reading m: MappingReader) throws {
+        threads = try m.value("threads", default: Threads.auto) { node, path in
+            if case .scalar(let text, _) = node.content, text == "auto" { return .auto }
+            guard let count = try? node.integer(path, atLeast: 1) else {
+                throw node.location.error(key: path, "\(path): expected auto or an integer ≥ 1, found \(node.found)")
+            }
+            return .count(count)
+        }
+        placement = try m.keyword("placement", default: .numa, among: Placement.allCases)
+        cpus = try m.optional("cpus") { try $0.integerList($1, minCount: 1, atLeast: 0) }
+        smt = try m.bool("smt", default: false)
+        fanIn = try m.integer("fan_in", default: 2, atLeast: 2)
+        blockSize = try m.integer("block_size", default: 16, atLeast: 1)
+        if let cpus, case .count(let n) = threads, n != cpus.count {
+            throw m.error(at: "threads", "\(m.keyPath("threads")): \(n) threads, but \(m.keyPath("cpus")) lists \(cpus.count) CPUs")
+        }
+    }
+
+    func write(to w: inout YAMLWriter) {
+        switch threads {
+        case .auto: w.field("threads", "auto")
+        case .count(let n): w.field("threads", YAMLWriter.int(n))
+        }
+        w.field("placement", placement.rawValue)
+        w.field("cpus", cpus.map(YAMLWriter.list) ?? "null")
+        w.field("smt", YAMLWriter.bool(smt))
+        w.field("fan_in", YAMLWriter.int(fanIn))
+        w.field("block_size", YAMLWriter.int(blockSize))
+    }
+}

@@ -1,0 +1,211 @@
+/// Sums over examples in the canonical block tree — the reduction order that makes training
+/// bit-for-bit independent of the thread count.
+///
+/// A minibatch of m examples is cut into blocks of `blockSize` examples from index 0 (the last
+/// may be short). Inside a block, examples are added in index order. Blocks are the leaves of
+/// one fixed tree of fan-in f: the node (level L, index i) covers blocks [i·f^L, (i+1)·f^L), and
+/// its sum is the sum of its present children, left to right. Blocks past the end of the batch
+/// are absent. Any worker range decomposes into aligned nodes (`BlockTree` in MLPRuntime), so
+/// workers compute whole nodes and the upper levels combine them in the same shape.
+///
+/// Inside a node, the kernels run a base-f counter over the blocks: each finished block is
+/// pushed on a small stack of partial sums, and f equal-level entries merge into their parent
+/// at once. The stack lives in L1 (one register tile or one bias vector per entry).
+public enum BlockTreeSum {
+    /// Entries of the counter stack: enough for fan-in ≤ 16 and 2^40 blocks.
+    public static let maxStackDepth = 64
+
+    /// The counter over blocks of one node, for buffers of `width` floats.
+    @usableFromInline
+    struct Counter {
+        /// `maxStackDepth` entries of `width` floats; entry e at `stack + e * width`.
+        let stack: UnsafeMutablePointer<Float>
+        let width: Int
+        let fanIn: Int
+        /// The tree level of each stack entry.
+        let levelStorage: UnsafeMutablePointer<Int8>
+        var depth = 0
+
+        @inline(__always)
+        init(stack: UnsafeMutablePointer<Float>, width: Int, fanIn: Int, levels: UnsafeMutablePointer<Int8>) {
+            self.stack = stack
+            self.width = width
+            self.fanIn = fanIn
+            self.levelStorage = levels
+        }
+
+        /// Where the next block's sum must be written.
+        @inline(__always) var top: UnsafeMutablePointer<Float> { stack + depth &* width }
+
+        /// Registers the block just written at `top` and merges complete groups.
+        @inline(__always)
+        mutating func pushBlock() {
+            levelStorage[depth] = 0
+            depth &+= 1
+            mergeComplete()
+        }
+
+        @inline(__always)
+        mutating func mergeComplete() {
+            while depth >= fanIn {
+                let level = levelStorage[depth &- 1]
+                var same = 1
+                while same < fanIn && levelStorage[depth &- 1 &- same] == level { same &+= 1 }
+                guard same == fanIn else { return }
+                combine(count: fanIn, into: level &+ 1)
+            }
+        }
+
+        /// Replaces the top `count` entries by their left-to-right sum at `level`.
+        @inline(__always)
+        mutating func combine(count: Int, into level: Int8) {
+            let first = depth &- count
+            let destination = stack + first &* width
+            for c in 1..<count {
+                let source = stack + (first &+ c) &* width
+                Self.add(destination, source, width)
+            }
+            depth = first &+ 1
+            levelStorage[first] = level
+        }
+
+        /// Collapses a partial node (absent later blocks): trailing equal-level entries are
+        /// siblings and merge into their parent; repeat up to one entry. Returns its address.
+        @inline(__always)
+        mutating func finish() -> UnsafeMutablePointer<Float> {
+            while depth > 1 {
+                let level = levelStorage[depth &- 1]
+                var same = 1
+                while same < depth && levelStorage[depth &- 1 &- same] == level { same &+= 1 }
+                combine(count: same, into: level &+ 1)
+            }
+            return stack
+        }
+
+        @inline(__always)
+        static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int) {
+            var i = 0
+            while i &+ 16 <= count {
+                let a = UnsafeMutableRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+                let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(x + i).storeBytes(of: a + b, as: SIMD16<Float>.self)
+                i &+= 16
+            }
+            while i < count { x[i] += y[i]; i &+= 1 }
+        }
+    }
+
+    /// Floats of scratch `weightGradient` needs for a node of `k` examples.
+    public static func scratchCount(k: Int) -> Int {
+        Gemm.tileRows * k + k * Gemm.tileColumns * max(1, columnBlock(k: k) / Gemm.tileColumns)
+            + maxStackDepth * Gemm.tileRows * Gemm.tileColumns
+    }
+
+    /// Columns of B packed at once for depth k: keeps the packed block near 1 MiB (L2).
+    static func columnBlock(k: Int) -> Int {
+        let columns = max(Gemm.tileColumns, (1 << 18) / max(k, 1))
+        return columns / Gemm.tileColumns * Gemm.tileColumns
+    }
+
+    /// C [M × N] = the block-tree sum over k of A [M × K] · B [K × N], for the K examples of one
+    /// aligned node (blocks of `blockSize` from the node's first example). Overwrites C.
+    ///
+    /// For ∇W = Δᵀ A: M = outputs, N = inputs, K = examples.
+    public static func weightGradient(
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
+        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>
+    ) {
+        precondition(blockSize >= 1 && fanIn >= 2)
+        if m == 0 || n == 0 { return }
+        let tile = Gemm.tileRows * Gemm.tileColumns
+        let nc = columnBlock(k: k)
+        let packedA = scratch
+        let packedB = packedA + Gemm.tileRows * k
+        let stack = packedB + k * nc
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: maxStackDepth) { levels in
+            var jc = 0
+            while jc < n {
+                let width = min(nc, n &- jc)
+                let panels = (width &+ Gemm.tileColumns &- 1) / Gemm.tileColumns
+                Gemm.packB(packedB, b, rowStart: 0, rows: k, columnStart: jc, columns: width)
+                var ic = 0
+                while ic < m {
+                    let mr = min(Gemm.tileRows, m &- ic)
+                    Gemm.packA(packedA, a, rowStart: ic, rows: mr, columnStart: 0, columns: k)
+                    for p in 0..<panels {
+                        let panel = packedB + p &* k &* Gemm.tileColumns
+                        var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels.baseAddress!)
+                        var start = 0
+                        if k == 0 { counter.top.update(repeating: 0, count: tile); counter.pushBlock() }
+                        while start < k {
+                            let length = min(blockSize, k &- start)
+                            Gemm.microKernel(kc: length, a: packedA + start &* Gemm.tileRows,
+                                             b: panel + start &* Gemm.tileColumns, c: counter.top,
+                                             ldc: Gemm.tileColumns, loadC: false)
+                            counter.pushBlock()
+                            start &+= length
+                        }
+                        let sum = counter.finish()
+                        let j = jc &+ p &* Gemm.tileColumns
+                        let nr = min(Gemm.tileColumns, n &- j)
+                        for r in 0..<mr {
+                            (c + ((ic &+ r) &* ldc &+ j)).update(from: sum + r &* Gemm.tileColumns, count: nr)
+                        }
+                    }
+                    ic &+= Gemm.tileRows
+                }
+                jc &+= width
+            }
+        }
+    }
+
+    /// sums [width] = the block-tree sum over the `rows` rows of `values` [rows × width]: ∇b.
+    /// `scratch` holds `maxStackDepth * width` floats. Overwrites `sums`.
+    public static func columnSums(
+        _ sums: UnsafeMutablePointer<Float>, of values: UnsafePointer<Float>, rows: Int, width: Int,
+        blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>
+    ) {
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: maxStackDepth) { levels in
+            var counter = Counter(stack: scratch, width: width, fanIn: fanIn, levels: levels.baseAddress!)
+            var start = 0
+            if rows == 0 { counter.top.update(repeating: 0, count: width); counter.pushBlock() }
+            while start < rows {
+                let block = counter.top
+                block.update(repeating: 0, count: width)
+                for r in start..<min(start &+ blockSize, rows) {
+                    Counter.add(block, values + r &* width, width)
+                }
+                counter.pushBlock()
+                start &+= blockSize
+            }
+            sums.update(from: counter.finish(), count: width)
+        }
+    }
+
+    // MARK: - Reference
+
+    /// The same sum by the definition, recursively over the tree, one scalar FMA chain per
+    /// element inside each block: what the kernels must equal to the bit.
+    public static func reference(
+        blocks: Int, blockSum: (Int) -> [Float], fanIn: Int
+    ) -> [Float] {
+        var level = 0
+        var span = 1
+        while span < blocks { span *= fanIn; level += 1 }
+        func node(_ level: Int, _ index: Int) -> [Float]? {
+            if level == 0 { return index < blocks ? blockSum(index) : nil }
+            var total: [Float]? = nil
+            for child in 0..<fanIn {
+                guard let part = node(level - 1, index * fanIn + child) else { continue }
+                if var t = total {
+                    for i in t.indices { t[i] += part[i] }
+                    total = t
+                } else {
+                    total = part
+                }
+            }
+            return total
+        }
+        return node(level, 0) ?? []
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+
+/// Long-lived compute threads, started once per run and each bound to its PU of the placement
+/// plan. The thread that creates the pool is worker 0 (bound too), so a step needs one wake-up
+/// of T − 1 threads and one barrier, not a hand-off to a coordinator thread.
+///
+/// Plain `Thread`s, not Dispatch: Dispatch's worker threads belong to a shared pool and cannot
+/// be pinned, and the step's own barrier (`PhaseBarrier`) already is the synchronisation a
+/// queue would add on top.
+public final class WorkerPool: @unchecked Sendable {
+    public let placement: PlacementPlan
+    /// A barrier among all workers, for the phases inside one `run`.
+    public let barrier: PhaseBarrier
+    /// Binding problems, reported once each (e.g. binding refused in a restricted container).
+    public private(set) var warnings: [String] = []
+
+    private let start: PhaseBarrier   // phase bumps start a task; workers only wait on it
+    private let finished = Atomic<Int>(0)
+    private var task: ((Int) -> Void)?
+    private var stopping = false
+    private var threads: [Thread] = []
+    private let warningLock = NSLock()
+    private let exited = DispatchGroup()
+
+    public var size: Int { placement.workers.count }
+
+    public init(placement: PlacementPlan) {
+        precondition(!placement.workers.isEmpty)
+        self.placement = placement
+        barrier = PhaseBarrier(parties: placement.workers.count)
+        start = PhaseBarrier(parties: 1)
+        bind(worker: 0)
+        let ready = DispatchGroup()
+        for index in 1..<placement.workers.count {
+            ready.enter()
+            exited.enter()
+            let thread = Thread { [unowned self] in
+                self.bind(worker: index)
+                ready.leave()
+                self.loop(worker: index)
+                self.exited.leave()
+            }
+            thread.name = "mlpd-worker-\(index)"
+            thread.stackSize = 4 << 20
+            threads.append(thread)
+            thread.start()
+        }
+        ready.wait()
+    }
+
+    deinit { shutdown() }
+
+    /// Runs `body(worker)` on every worker, the calling thread as worker 0, and returns when all
+    /// are done. Not reentrant; call from the thread that created the pool.
+    public func run(_ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            task = body
+            finished.store(0, ordering: .relaxed)
+            start.release(next: start.phase &+ 1)
+            body(0)
+            let others = size - 1
+            var spins = 0
+            while finished.load(ordering: .acquiring) < others {
+                spins += 1
+                if spins > PhaseBarrier.spinIterations { sched_yield() }
+            }
+            task = nil
+        }
+    }
+
+    /// Stops and joins the worker threads (idempotent).
+    public func shutdown() {
+        guard !stopping else { return }
+        stopping = true
+        start.release(next: start.phase &+ 1)
+        exited.wait()
+    }
+
+    private func loop(worker: Int) {
+        var phase = start.phase
+        while true {
+            start.wait(whilePhaseIs: phase)
+            phase = start.phase
+            if stopping { return }
+            task?(worker)
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    private func bind(worker: Int) {
+        guard placement.bindsThreads, let pu = placement.workers[worker].pu else { return }
+        do {
+            try ThreadBinding.bindCurrentThread(toPU: pu)
+        } catch {
+            warningLock.withLock {
+                if warnings.isEmpty { warnings.append("cannot bind worker threads, running unbound: \(error)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Testing
+@testable import MLPCore
+
+/// The block-tree kernels equal the recursive definition of the canonical tree to the bit.
+@Suite struct BlockTreeSumTests {
+    struct Shape: CustomTestStringConvertible, Sendable {
+        var m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int
+        var testDescription: String { "\(m)x\(n) k=\(k) block \(blockSize) fan-in \(fanIn)" }
+    }
+
+    static let shapes = [
+        Shape(m: 10, n: 64, k: 32, blockSize: 16, fanIn: 2),
+        Shape(m: 7, n: 45, k: 80, blockSize: 16, fanIn: 2),     // 5 blocks: a partial tree
+        Shape(m: 13, n: 33, k: 37, blockSize: 4, fanIn: 3),     // short last block, fan-in 3
+        Shape(m: 6, n: 32, k: 256, blockSize: 16, fanIn: 4),
+        Shape(m: 3, n: 1100, k: 16, blockSize: 16, fanIn: 2),   // one block; several column blocks
+    ]
+
+    @Test(arguments: shapes)
+    func weightGradientEqualsTheDefinition(_ s: Shape) {
+        var random = SeededGenerator(seed: UInt64(s.m * 31 + s.k))
+        // ∇W = Δᵀ A with Δ [k × m] and A [k × n], examples as rows.
+        let delta = (0..<(s.k * s.m)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
+        let a = (0..<(s.k * s.n)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
+        var fast = [Float](repeating: .nan, count: s.m * s.n)
+        let scratch = FloatBuffer(count: BlockTreeSum.scratchCount(k: s.k))
+        delta.withUnsafeBufferPointer { d in
+            a.withUnsafeBufferPointer { x in
+                fast.withUnsafeMutableBufferPointer { c in
+                    scratch.withUnsafeMutableBufferPointer { w in
+                        BlockTreeSum.weightGradient(
+                            c.baseAddress!, ldc: s.n, StridedMatrix(d.baseAddress!, rowStride: 1, columnStride: s.m),
+                            StridedMatrix(x.baseAddress!, rowStride: s.n, columnStride: 1),
+                            m: s.m, n: s.n, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn, scratch: w.baseAddress!)
+                    }
+                }
+            }
+        }
+        let blocks = (s.k + s.blockSize - 1) / s.blockSize
+        let expected = BlockTreeSum.reference(blocks: blocks, blockSum: { b in
+            var sum = [Float](repeating: 0, count: s.m * s.n)
+            for i in 0..<s.m {
+                for j in 0..<s.n {
+                    var acc: Float = 0
+                    for e in (b * s.blockSize)..<min((b + 1) * s.blockSize, s.k) {
+                        acc = acc.addingProduct(delta[e * s.m + i], a[e * s.n + j])
+                    }
+                    sum[i * s.n + j] = acc
+                }
+            }
+            return sum
+        }, fanIn: s.fanIn)
+        #expect(fast.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    @Test(arguments: shapes)
+    func columnSumsEqualTheDefinition(_ s: Shape) {
+        var random = SeededGenerator(seed: UInt64(s.n + s.k))
+        let values = (0..<(s.k * s.n)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
+        var fast = [Float](repeating: .nan, count: s.n)
+        let scratch = FloatBuffer(count: BlockTreeSum.maxStackDepth * s.n)
+        values.withUnsafeBufferPointer { v in
+            fast.withUnsafeMutableBufferPointer { out in
+                scratch.withUnsafeMutableBufferPointer { w in
+                    BlockTreeSum.columnSums(out.baseAddress!, of: v.baseAddress!, rows: s.k, width: s.n,
+                                            blockSize: s.blockSize, fanIn: s.fanIn, scratch: w.baseAddress!)
+                }
+            }
+        }
+        let blocks = (s.k + s.blockSize - 1) / s.blockSize
+        let expected = BlockTreeSum.reference(blocks: blocks, blockSum: { b in
+            var sum = [Float](repeating: 0, count: s.n)
+            for e in (b * s.blockSize)..<min((b + 1) * s.blockSize, s.k) {
+                for j in 0..<s.n { sum[j] += values[e * s.n + j] }
+            }
+            return sum
+        }, fanIn: s.fanIn)
+        #expect(fast.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+}
