@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import MLPRuntime
+
+struct TopologyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topology",
+        abstract: "Show the machine as hwloc sees it, the worker placement and the reduction tree.",
+        discussion: """
+            Plans for another machine: --synthetic "package:2 numa:2 core:8 pu:2" or --xml FILE \
+            (from `lstopo --of xml` on that machine). Binding happens only on the real machine.
+            """)
+
+    @Option(help: "A synthetic hwloc topology description.")
+    var synthetic: String?
+
+    @Option(help: "An hwloc XML topology file.")
+    var xml: String?
+
+    @Option(help: "Worker threads: auto or a number.")
+    var threads = "auto"
+
+    @Option(help: "Placement: numa, compact or none.")
+    var placement = "numa"
+
+    @Option(help: "Explicit CPU list, e.g. 0,2,4 (replaces --placement).")
+    var cpus: String?
+
+    @Flag(help: "Allow SMT siblings.")
+    var smt = false
+
+    @Option(help: "Fan-in of the reduction tree.")
+    var fanIn = 2
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard synthetic == nil || xml == nil else { throw ValidationError("give --synthetic or --xml, not both") }
+            let source: Topology.Source = synthetic.map { .synthetic($0) } ?? xml.map { .xml($0) } ?? .real
+            let count: ParallelSettings.ThreadCount
+            if threads == "auto" { count = .auto } else {
+                guard let n = Int(threads), n >= 1 else { throw ValidationError("--threads must be auto or a number ≥ 1 (got '\(threads)')") }
+                count = .count(n)
+            }
+            var where_: ParallelSettings.Placement
+            switch placement {
+            case "numa": where_ = .numa
+            case "compact": where_ = .compact
+            case "none": where_ = .none
+            default: throw ValidationError("--placement must be numa, compact or none (got '\(placement)')")
+            }
+            if let cpus {
+                let list = cpus.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !list.isEmpty, list.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+                    throw ValidationError("--cpus must be a comma-separated list of CPU numbers (got '\(cpus)')")
+                }
+                where_ = .cpus(list.map { $0! })
+            }
+            guard fanIn >= 2 else { throw ValidationError("--fan-in must be ≥ 2") }
+            let report = try TopologyReport.make(
+                topology: try TopologyLoader.load(source),
+                settings: ParallelSettings(threads: count, placement: where_, smt: smt, fanIn: fanIn))
+            print(json ? try report.json() : report.render(), terminator: json ? "\n" : "")
+        }
+    }
+}
