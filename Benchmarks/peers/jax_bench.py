@@ -96,14 +96,16 @@ def run_child(args):
         for i in range(max(args.warmup, 1)):  # at least one: compilation
             p = step(*batches[i % nb])
         jax.block_until_ready(p)
-        times = []
+        times, foreign, mon = [], [], wl.Interference(cores)
         for _ in range(args.repeats):
+            mon.start()
             t0 = time.perf_counter()
             for i in range(args.steps):
                 p = step(*batches[i % nb])
             jax.block_until_ready(p)
             times.append(time.perf_counter() - t0)
-        res = wl.summarize(times, w.batch, args.steps)
+            foreign.append(mon.share(times[-1]))
+        res = wl.summarize(times, w.batch, args.steps, foreign)
         print(json.dumps({"workload": name, "cores": cores,
                           "os_threads": len(os.listdir("/proc/self/task")), **res}), flush=True)
 
@@ -163,6 +165,7 @@ def run_parent(args):
                 "gflops": round(wl.gflops(r["examples_per_second"], w.layers), 2),
                 "gflops_best_repeat": round(wl.gflops(r["examples_per_second_best"], w.layers), 2),
                 "best_setting": setting, "repeat_seconds": r["repeat_seconds"],
+                "foreign_cpu_share": r["foreign_cpu_share"],
                 "steps": args.steps, "warmup": args.warmup, "settings_tried": tried[name],
                 "load_before": load_before, "load_after": load_after,
             }), flush=True)

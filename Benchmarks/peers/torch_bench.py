@@ -217,13 +217,15 @@ def run_child(args):
         nb = len(batches)
         for i in range(args.warmup):
             step(*batches[i % nb])
-        times = []
+        times, foreign, mon = [], [], wl.Interference(cores)
         for _ in range(args.repeats):
+            mon.start()
             t0 = time.perf_counter()
             for i in range(args.steps):
                 step(*batches[i % nb])
             times.append(time.perf_counter() - t0)
-        res = wl.summarize(times, w.batch, args.steps)
+            foreign.append(mon.share(times[-1]))
+        res = wl.summarize(times, w.batch, args.steps, foreign)
         print(json.dumps({
             "workload": name, "cores": cores, "intra_op_threads": torch.get_num_threads(),
             "interop_threads": torch.get_num_interop_threads(),
@@ -327,6 +329,7 @@ def run_parent(args):
                 "best_setting": setting,
                 "blas_loaded": r["blas_loaded"], "openblas_corename": r["openblas_corename"],
                 "repeat_seconds": r["repeat_seconds"], "steps": args.steps,
+                "foreign_cpu_share": r["foreign_cpu_share"],
                 "warmup": args.warmup, "settings_tried": tried[name],
                 "load_before": load_before, "load_after": load_after,
             }), flush=True)

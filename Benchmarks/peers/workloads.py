@@ -158,14 +158,49 @@ def parse_workloads(text: str) -> list:
     return names
 
 
-def summarize(times: list, batch: int, steps: int) -> dict:
+def _core_busy(cores) -> float:
+    """Busy (non-idle, non-iowait) seconds of the given CPUs since boot, from /proc/stat."""
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            parts = line.split()
+            if parts[0].startswith("cpu") and parts[0] != "cpu" and int(parts[0][3:]) in cores:
+                v = [int(x) for x in parts[1:9]]
+                busy += sum(v) - v[3] - v[4]  # minus idle, iowait
+    return busy / hz
+
+
+class Interference:
+    """How much of our cores' time went to OTHER processes during a timed region:
+    (busy time of the pinned CPUs - this process's CPU time) / (wall time x CPUs).
+    Resolution is the kernel tick (10 ms), so it is rough for very short regions."""
+
+    def __init__(self, cores):
+        self.cores = set(cores)
+
+    def start(self):
+        t = os.times()
+        self._t0 = (_core_busy(self.cores), t.user + t.system)
+
+    def share(self, wall: float) -> float:
+        t = os.times()
+        busy = _core_busy(self.cores) - self._t0[0]
+        ours = t.user + t.system - self._t0[1]
+        return max(0.0, (busy - ours) / (wall * len(self.cores)))
+
+
+def summarize(times: list, batch: int, steps: int, foreign=None) -> dict:
     """Per-repeat wall times of `steps` steps -> examples/s from the median (and the best)."""
     med = float(np.median(times))
-    return {
+    out = {
         "examples_per_second": batch * steps / med,
         "examples_per_second_best": batch * steps / min(times),
         "repeat_seconds": [round(t, 6) for t in times],
     }
+    if foreign is not None:
+        out["foreign_cpu_share"] = [round(x, 3) for x in foreign]
+    return out
 
 
 def load_info() -> dict:

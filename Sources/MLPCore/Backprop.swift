@@ -34,8 +34,8 @@ public final class BatchWorkspace: @unchecked Sendable {
         targets = FloatBuffer(count: capacity * network.outputCount)
         deltas = network.sizes.dropFirst().map { FloatBuffer(count: capacity * $0) }
         scratch = FloatBuffer(count: Gemm.scratchCount)
-        treeScratch = FloatBuffer(count: BlockTreeSum.scratchCount(k: capacity)
-                                  + BlockTreeSum.maxStackDepth * (network.sizes.max() ?? 1))
+        treeScratch = FloatBuffer(count: max(BlockTreeSum.scratchCount(k: capacity),
+                                             BlockTreeSum.columnScratchCount(width: network.sizes.max() ?? 1)))
     }
 
     /// The inputs A^(0) [capacity × s_1]; fill the first `count` rows before `forward`.

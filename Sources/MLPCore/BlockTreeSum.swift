@@ -22,12 +22,13 @@ public enum BlockTreeSum {
         let stack: UnsafeMutablePointer<Float>
         let width: Int
         let fanIn: Int
-        /// The tree level of each stack entry.
-        let levelStorage: UnsafeMutablePointer<Int8>
+        /// The tree level of each stack entry (small integers, exact in Float; kept in the
+        /// caller's heap scratch rather than a stack temporary).
+        let levelStorage: UnsafeMutablePointer<Float>
         var depth = 0
 
         @inline(__always)
-        init(stack: UnsafeMutablePointer<Float>, width: Int, fanIn: Int, levels: UnsafeMutablePointer<Int8>) {
+        init(stack: UnsafeMutablePointer<Float>, width: Int, fanIn: Int, levels: UnsafeMutablePointer<Float>) {
             self.stack = stack
             self.width = width
             self.fanIn = fanIn
@@ -52,13 +53,13 @@ public enum BlockTreeSum {
                 var same = 1
                 while same < fanIn && levelStorage[depth &- 1 &- same] == level { same &+= 1 }
                 guard same == fanIn else { return }
-                combine(count: fanIn, into: level &+ 1)
+                combine(count: fanIn, into: level + 1)
             }
         }
 
         /// Replaces the top `count` entries by their left-to-right sum at `level`.
         @inline(__always)
-        mutating func combine(count: Int, into level: Int8) {
+        mutating func combine(count: Int, into level: Float) {
             let first = depth &- count
             let destination = stack + first &* width
             for c in 1..<count {
@@ -77,7 +78,7 @@ public enum BlockTreeSum {
                 let level = levelStorage[depth &- 1]
                 var same = 1
                 while same < depth && levelStorage[depth &- 1 &- same] == level { same &+= 1 }
-                combine(count: same, into: level &+ 1)
+                combine(count: same, into: level + 1)
             }
             return stack
         }
@@ -97,9 +98,11 @@ public enum BlockTreeSum {
 
     /// Floats of scratch `weightGradient` needs for a node of `k` examples.
     public static func scratchCount(k: Int) -> Int {
-        Gemm.tileRows * k + k * Gemm.tileColumns * max(1, columnBlock(k: k) / Gemm.tileColumns)
-            + maxStackDepth * Gemm.tileRows * Gemm.tileColumns
+        Gemm.tileRows * k + k * columnBlock(k: k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
     }
+
+    /// Floats of scratch `columnSums` needs for vectors of `width`.
+    public static func columnScratchCount(width: Int) -> Int { maxStackDepth * (width + 1) }
 
     /// Columns of B packed at once for depth k: keeps the packed block near 1 MiB (L2).
     static func columnBlock(k: Int) -> Int {
@@ -122,7 +125,8 @@ public enum BlockTreeSum {
         let packedA = scratch
         let packedB = packedA + Gemm.tileRows * k
         let stack = packedB + k * nc
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: maxStackDepth) { levels in
+        let levels = stack + maxStackDepth * tile
+        do {
             var jc = 0
             while jc < n {
                 let width = min(nc, n &- jc)
@@ -134,7 +138,7 @@ public enum BlockTreeSum {
                     Gemm.packA(packedA, a, rowStart: ic, rows: mr, columnStart: 0, columns: k)
                     for p in 0..<panels {
                         let panel = packedB + p &* k &* Gemm.tileColumns
-                        var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels.baseAddress!)
+                        var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels)
                         var start = 0
                         if k == 0 { counter.top.update(repeating: 0, count: tile); counter.pushBlock() }
                         while start < k {
@@ -160,13 +164,13 @@ public enum BlockTreeSum {
     }
 
     /// sums [width] = the block-tree sum over the `rows` rows of `values` [rows × width]: ∇b.
-    /// `scratch` holds `maxStackDepth * width` floats. Overwrites `sums`.
+    /// `scratch` holds `columnScratchCount(width:)` floats. Overwrites `sums`.
     public static func columnSums(
         _ sums: UnsafeMutablePointer<Float>, of values: UnsafePointer<Float>, rows: Int, width: Int,
         blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>
     ) {
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: maxStackDepth) { levels in
-            var counter = Counter(stack: scratch, width: width, fanIn: fanIn, levels: levels.baseAddress!)
+        do {
+            var counter = Counter(stack: scratch, width: width, fanIn: fanIn, levels: scratch + maxStackDepth * width)
             var start = 0
             if rows == 0 { counter.top.update(repeating: 0, count: width); counter.pushBlock() }
             while start < rows {

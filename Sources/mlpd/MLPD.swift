@@ -8,7 +8,7 @@ struct MLPD: ParsableCommand {
         commandName: "mlpd",
         abstract: "Data-parallel backpropagation trainer for multilayer perceptrons.",
         version: "0.1.0",
-        subcommands: [Train.self, Eval.self, Predict.self, GradCheck.self, TopologyCommand.self])
+        subcommands: [Train.self, Eval.self, Predict.self, GradCheck.self, TopologyCommand.self, Bench.self])
 }
 
 /// Runs `body`; any error becomes `mlpd: error: …` on stderr and exit status 1.

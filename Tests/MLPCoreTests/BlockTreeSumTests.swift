@@ -58,7 +58,7 @@ import Testing
         var random = SeededGenerator(seed: UInt64(s.n + s.k))
         let values = (0..<(s.k * s.n)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
         var fast = [Float](repeating: .nan, count: s.n)
-        let scratch = FloatBuffer(count: BlockTreeSum.maxStackDepth * s.n)
+        let scratch = FloatBuffer(count: BlockTreeSum.columnScratchCount(width: s.n))
         values.withUnsafeBufferPointer { v in
             fast.withUnsafeMutableBufferPointer { out in
                 scratch.withUnsafeMutableBufferPointer { w in

@@ -1,0 +1,113 @@
+import Foundation
+import MLPConfig
+import MLPCore
+import MLPData
+import MLPRuntime
+
+/// Thread-scaling measurement of the training step on synthetic examples of a config's shape:
+/// the same step as `mlpd train`, with no I/O in the timed loop.
+public enum Benchmark {
+    public struct Result: Sendable, Codable, Equatable {
+        public var threads: Int
+        public var steps: Int
+        public var seconds: Double
+        public var examplesPerSecond: Double
+        /// `Network.flopsPerTrainingExample` × examples/s.
+        public var gflops: Double
+        /// Relative to the first thread count measured (normally 1).
+        public var speedup: Double
+        public var efficiency: Double
+        /// Karp–Flatt: e = (1/S − 1/p) / (1 − 1/p); nil for p = 1.
+        public var serialFraction: Double?
+        /// Shares of the workers' time: compute (forward, backward, local tree), reduction,
+        /// update, waiting at barriers.
+        public var computeShare: Double, reductionShare: Double, updateShare: Double, waitingShare: Double
+        /// Waking all workers and meeting at one barrier, per step, in µs (median of rounds).
+        public var coordinationMicroseconds: Double
+    }
+
+    /// A bench config is a job config whose data, output and epochs may be absent: they are
+    /// filled in here, since the bench makes its own examples and writes no run directory.
+    public static func loadConfig(path: String, overrides: [String]) throws -> JobConfig {
+        try JobConfig.load(path: path, overrides: ["data.train.path=synthetic.csv", "data.test=null", "data.split=null",
+                                                   "output.dir=bench", "train.epochs=1"] + overrides)
+    }
+
+    /// `count` seeded examples: inputs U(0, 1), one-hot targets of random classes.
+    public static func syntheticData(network: Network, count: Int, seed: UInt64 = 1) -> Dataset {
+        var random = SeededGenerator(seed: seed)
+        let features = (0..<(count * network.inputCount)).map { _ in Float(random.nextUnitDouble()) }
+        var targets = [Float](repeating: 0, count: count * network.outputCount)
+        var labels = [Int32](repeating: 0, count: count)
+        for i in 0..<count {
+            let label = random.nextIndex(below: network.outputCount)
+            labels[i] = Int32(label)
+            targets[i * network.outputCount + label] = 1
+        }
+        return Dataset(features: features, targets: targets, labels: labels, inputCount: network.inputCount,
+                       outputCount: network.outputCount, name: "synthetic")
+    }
+
+    /// Measures `steps` steps (after `warmup`) at each thread count.
+    public static func run(config: JobConfig, threads: [Int], steps: Int, warmup: Int,
+                           topology: Topology) throws -> [Result] {
+        let network = config.model.network
+        let batch = config.train.batchSize
+        let data = syntheticData(network: network, count: batch * 4)
+        let initial = FloatBuffer(count: network.parameterCount)
+        InitializationScheme.xavier.initialize(initial, network: network, seed: 1)
+        var results: [Result] = []
+        for t in threads {
+            var settings = config.parallel.settings
+            settings.threads = .count(t)
+            let placement = try PlacementPlan.make(topology: topology, settings: settings)
+            let pool = WorkerPool(placement: placement)
+            let optimizer = Optimizer(kind: config.train.optimizerKind, weightDecay: Float(config.train.optimizer.weightDecay),
+                                      network: network)
+            let trainer = Trainer(network: network, parameters: initial.array, optimizer: optimizer, batchSize: batch,
+                                  pool: pool, blockSize: config.parallel.blockSize, fanIn: config.parallel.fanIn)
+            let order = Array(0..<data.count)
+            func step(_ s: Int) {
+                let start = (s % 4) * batch
+                _ = trainer.trainStep(data, indices: order[start..<(start + batch)], learningRate: Float(config.train.optimizer.learningRate))
+            }
+            for s in 0..<warmup { step(s) }
+            let before = trainer.phaseSeconds
+            let clock = ContinuousClock()
+            let began = clock.now
+            for s in 0..<steps { step(s) }
+            let wall = seconds(clock.now - began)
+            let after = trainer.phaseSeconds
+            let busy = max(after.total - before.total, 1e-12)
+            let examplesPerSecond = Double(steps * batch) / wall
+            let speedup = results.first.map { examplesPerSecond / $0.examplesPerSecond * Double($0.threads) } ?? Double(t)
+            let p = Double(t)
+            results.append(Result(
+                threads: t, steps: steps, seconds: wall, examplesPerSecond: examplesPerSecond,
+                gflops: examplesPerSecond * Double(network.flopsPerTrainingExample) / 1e9,
+                speedup: speedup, efficiency: speedup / p,
+                serialFraction: t == 1 ? nil : (1 / speedup - 1 / p) / (1 - 1 / p),
+                computeShare: (after.compute - before.compute) / busy,
+                reductionShare: (after.reduction - before.reduction) / busy,
+                updateShare: (after.update - before.update) / busy,
+                waitingShare: (after.waiting - before.waiting) / busy,
+                coordinationMicroseconds: coordinationOverhead(pool)))
+        }
+        return results
+    }
+
+    /// Median over rounds of the time to wake all workers, pass one barrier and finish: the
+    /// fixed cost every step pays besides its arithmetic.
+    public static func coordinationOverhead(_ pool: WorkerPool, rounds: Int = 2000) -> Double {
+        var samples: [Double] = []
+        samples.reserveCapacity(rounds)
+        let clock = ContinuousClock()
+        for _ in 0..<rounds {
+            let start = clock.now
+            pool.run { _ in pool.barrier.arriveAndWait() }
+            samples.append(seconds(clock.now - start) * 1e6)
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+}

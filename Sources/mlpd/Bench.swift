@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import MLPConfig
+import MLPRuntime
+import MLPTraining
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training throughput and scaling with the thread count.",
+        discussion: """
+            CONFIG is a job config (data, output and epochs are ignored: the bench trains on \
+            synthetic examples of the model's shape), e.g. configs/bench/small.yaml, wide.yaml, \
+            large.yaml. GFLOP/s counts 2 per multiply-add: forward 2·Σ s_l s_(l+1), ∇W the same, \
+            δ back-propagation 2·Σ_(l≥1) s_l s_(l+1).
+            """)
+
+    @Argument(help: "The workload config.")
+    var config: String
+
+    @Option(help: "Thread counts, comma-separated (default: 1, 2, 4, … up to the allowed cores).")
+    var threads: String?
+
+    @Option(help: "Timed steps per thread count.")
+    var steps = 50
+
+    @Option(help: "Untimed warm-up steps per thread count.")
+    var warmup = 5
+
+    @Option(name: .customLong("set"), help: "Override a config key (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Print CSV.")
+    var csv = false
+
+    func run() throws {
+        try reportingErrors {
+            guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
+            let job = try Benchmark.loadConfig(path: config, overrides: overrides)
+            let topology = try TopologyLoader.real()
+            let cores = Set(topology.cores.filter { !Set($0.pus).isDisjoint(with: topology.allowedPUs) }.map(\.index)).count
+            let counts: [Int]
+            if let threads {
+                let parsed = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                    throw ValidationError("--threads must be a comma-separated list of numbers ≥ 1 (got '\(threads)')")
+                }
+                counts = parsed.map { $0! }
+            } else {
+                counts = Array(Set(sequence(first: 1) { $0 * 2 }.prefix { $0 < cores } + [max(cores, 1)])).sorted()
+            }
+            let results = try Benchmark.run(config: job, threads: counts, steps: steps, warmup: warmup, topology: topology)
+            let network = job.model.network
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            } else if csv {
+                print("threads,examples_per_second,gflops,speedup,efficiency,serial_fraction,compute_share,reduction_share,update_share,waiting_share,coordination_us")
+                for r in results {
+                    print([String(r.threads), "\(r.examplesPerSecond)", "\(r.gflops)", "\(r.speedup)", "\(r.efficiency)",
+                           r.serialFraction.map { "\($0)" } ?? "", "\(r.computeShare)", "\(r.reductionShare)", "\(r.updateShare)",
+                           "\(r.waitingShare)", "\(r.coordinationMicroseconds)"].joined(separator: ","))
+                }
+            } else {
+                print("workload \(network.sizes.map(String.init).joined(separator: "-")), batch \(job.train.batchSize), "
+                      + "\(steps) steps after \(warmup) warm-up, \(network.flopsPerTrainingExample) FLOP per example")
+                print("threads  examples/s  GFLOP/s  speedup  efficiency  serial  compute  reduce  update  wait  coord µs")
+                for r in results {
+                    print(String(format: "%7d  %10.0f  %7.2f  %7.2f  %10.2f  %6@  %6.1f%%  %5.1f%%  %5.1f%%  %4.1f%%  %8.1f",
+                                 r.threads, r.examplesPerSecond, r.gflops, r.speedup, r.efficiency,
+                                 r.serialFraction.map { String(format: "%.3f", $0) } ?? "-",
+                                 100 * r.computeShare, 100 * r.reductionShare, 100 * r.updateShare, 100 * r.waitingShare,
+                                 r.coordinationMicroseconds))
+                }
+            }
+        }
+    }
+}
