@@ -87,3 +87,30 @@ import Testing
         #expect(permutation.sorted() == Array(0..<100))
     }
 }
+
+@Suite struct OptimizerSliceTests {
+    /// Updating disjoint slices (as workers do) gives the same bytes as one full update.
+    @Test(arguments: [OptimizerKind.sgd(momentum: 0.9, nesterov: true), .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)])
+    func slicedUpdateEqualsFullUpdate(_ kind: OptimizerKind) {
+        let net = Network(sizes: [7, 5, 3])
+        var random = SeededGenerator(seed: 8)
+        let start = (0..<net.parameterCount).map { _ in Float(random.nextUnitDouble() - 0.5) }
+        let gradient = FloatBuffer((0..<net.parameterCount).map { _ in Float(random.nextUnitDouble() - 0.5) })
+        let full = FloatBuffer(start), sliced = FloatBuffer(start)
+        let a = Optimizer(kind: kind, weightDecay: 0.01, network: net)
+        let b = Optimizer(kind: kind, weightDecay: 0.01, network: net)
+        for _ in 0..<3 {
+            a.step(parameters: full, gradientSum: gradient, batchSize: 4, learningRate: 0.1)
+            b.beginStep()
+            let cuts = [0, 5, 13, 35, 36, net.parameterCount]
+            sliced.withUnsafeMutableBufferPointer { p in
+                gradient.withUnsafeBufferPointer { g in
+                    for (lo, hi) in zip(cuts, cuts.dropFirst()) {
+                        b.apply(parameters: p.baseAddress!, gradientSum: g.baseAddress!, slice: lo..<hi, batchSize: 4, learningRate: 0.1)
+                    }
+                }
+            }
+        }
+        #expect(full.array.map(\.bitPattern) == sliced.array.map(\.bitPattern))
+    }
+}
