@@ -19,9 +19,9 @@ public enum Benchmark {
         public var efficiency: Double
         /// Karp–Flatt: e = (1/S − 1/p) / (1 − 1/p); nil for p = 1.
         public var serialFraction: Double?
-        /// Shares of the workers' time: compute (forward, backward, local tree), reduction,
-        /// update, waiting at barriers.
-        public var computeShare: Double, reductionShare: Double, updateShare: Double, waitingShare: Double
+        /// Shares of the workers' time: compute (gather, forward, backward, the worker's own tree
+        /// nodes), reduction and update (fused), waiting at the barrier.
+        public var computeShare: Double, reductionShare: Double, waitingShare: Double
         /// Waking all workers and meeting at one barrier, per step, in µs (median of rounds).
         public var coordinationMicroseconds: Double
     }
@@ -48,50 +48,65 @@ public enum Benchmark {
                        outputCount: network.outputCount, name: "synthetic")
     }
 
-    /// Measures `steps` steps (after `warmup`) at each thread count.
-    public static func run(config: JobConfig, threads: [Int], steps: Int, warmup: Int,
+    /// Measures `steps` steps (after `warmup`) at each thread count, `repeats` rounds that
+    /// alternate between the thread counts (so slow phases of a noisy machine hit all of them),
+    /// and reports each thread count's median round.
+    public static func run(config: JobConfig, threads: [Int], steps: Int, warmup: Int, repeats: Int = 3,
                            topology: Topology) throws -> [Result] {
         let network = config.model.network
         let batch = config.train.batchSize
         let data = syntheticData(network: network, count: batch * 4)
         let initial = FloatBuffer(count: network.parameterCount)
         InitializationScheme.xavier.initialize(initial, network: network, seed: 1)
-        var results: [Result] = []
-        for t in threads {
+        let order = Array(0..<data.count)
+        let trainers = try threads.map { t -> Trainer in
             var settings = config.parallel.settings
             settings.threads = .count(t)
             let placement = try PlacementPlan.make(topology: topology, settings: settings)
-            let pool = WorkerPool(placement: placement)
             let optimizer = Optimizer(kind: config.train.optimizerKind, weightDecay: Float(config.train.optimizer.weightDecay),
                                       network: network)
-            let trainer = Trainer(network: network, parameters: initial.array, optimizer: optimizer, batchSize: batch,
-                                  pool: pool, blockSize: config.parallel.blockSize, fanIn: config.parallel.fanIn)
-            let order = Array(0..<data.count)
-            func step(_ s: Int) {
-                let start = (s % 4) * batch
-                _ = trainer.trainStep(data, indices: order[start..<(start + batch)], learningRate: Float(config.train.optimizer.learningRate))
+            return Trainer(network: network, parameters: initial.array, optimizer: optimizer, batchSize: batch,
+                           pool: WorkerPool(placement: placement), blockSize: config.parallel.blockSize,
+                           fanIn: config.parallel.fanIn)
+        }
+        struct Round { var seconds: Double; var phases: Trainer.PhaseTimes }
+        var rounds = [[Round]](repeating: [], count: threads.count)
+        for (i, trainer) in trainers.enumerated() {
+            for s in 0..<warmup { step(trainer, s) }
+        }
+        func step(_ trainer: Trainer, _ s: Int) {
+            let start = (s % 4) * batch
+            _ = trainer.trainStep(data, indices: order[start..<(start + batch)],
+                                  learningRate: Float(config.train.optimizer.learningRate))
+        }
+        let clock = ContinuousClock()
+        for _ in 0..<max(repeats, 1) {
+            for (i, trainer) in trainers.enumerated() {
+                let before = trainer.phaseSeconds
+                let began = clock.now
+                for s in 0..<steps { step(trainer, s) }
+                let wall = seconds(clock.now - began)
+                let after = trainer.phaseSeconds
+                rounds[i].append(Round(seconds: wall, phases: Trainer.PhaseTimes(
+                    compute: after.compute - before.compute, reduction: after.reduction - before.reduction,
+                    waiting: after.waiting - before.waiting)))
             }
-            for s in 0..<warmup { step(s) }
-            let before = trainer.phaseSeconds
-            let clock = ContinuousClock()
-            let began = clock.now
-            for s in 0..<steps { step(s) }
-            let wall = seconds(clock.now - began)
-            let after = trainer.phaseSeconds
-            let busy = max(after.total - before.total, 1e-12)
-            let examplesPerSecond = Double(steps * batch) / wall
+        }
+        var results: [Result] = []
+        for (i, t) in threads.enumerated() {
+            let median = rounds[i].sorted { $0.seconds < $1.seconds }[rounds[i].count / 2]
+            let busy = max(median.phases.total, 1e-12)
+            let examplesPerSecond = Double(steps * batch) / median.seconds
             let speedup = results.first.map { examplesPerSecond / $0.examplesPerSecond * Double($0.threads) } ?? Double(t)
             let p = Double(t)
             results.append(Result(
-                threads: t, steps: steps, seconds: wall, examplesPerSecond: examplesPerSecond,
+                threads: t, steps: steps, seconds: median.seconds, examplesPerSecond: examplesPerSecond,
                 gflops: examplesPerSecond * Double(network.flopsPerTrainingExample) / 1e9,
                 speedup: speedup, efficiency: speedup / p,
                 serialFraction: t == 1 ? nil : (1 / speedup - 1 / p) / (1 - 1 / p),
-                computeShare: (after.compute - before.compute) / busy,
-                reductionShare: (after.reduction - before.reduction) / busy,
-                updateShare: (after.update - before.update) / busy,
-                waitingShare: (after.waiting - before.waiting) / busy,
-                coordinationMicroseconds: coordinationOverhead(pool)))
+                computeShare: median.phases.compute / busy, reductionShare: median.phases.reduction / busy,
+                waitingShare: median.phases.waiting / busy,
+                coordinationMicroseconds: coordinationOverhead(trainers[i].pool)))
         }
         return results
     }

@@ -75,10 +75,16 @@ public final class Trainer {
         public var correct: Int
     }
 
-    /// Time spent per phase (seconds).
+    /// Time spent per phase (seconds): compute (gather, forward, backward, the worker's own
+    /// tree nodes), reduction (the upper tree levels fused with the optimizer update, chunk by
+    /// chunk), waiting (at the barrier).
     public struct PhaseTimes: Sendable, Equatable {
-        public var compute = 0.0, reduction = 0.0, update = 0.0, waiting = 0.0
-        public var total: Double { compute + reduction + update + waiting }
+        public var compute = 0.0, reduction = 0.0, waiting = 0.0
+        public var total: Double { compute + reduction + waiting }
+
+        public init(compute: Double = 0, reduction: Double = 0, waiting: Double = 0) {
+            (self.compute, self.reduction, self.waiting) = (compute, reduction, waiting)
+        }
     }
 
     /// The plan for minibatches of `m` examples (an epoch has at most two sizes).
@@ -136,25 +142,30 @@ public final class Trainer {
                 }
             }
             lap(\.compute)
-            // Upper tree levels, each split over parameter slices.
-            let slice = Self.slice(w, of: workers, count: parameterCount)
-            for level in plan.levels {
-                pool.barrier.arriveAndWait()
-                lap(\.waiting)
-                for combine in level {
-                    let destination = buffer(combine.destination) + slice.lowerBound
-                    for source in combine.sources {
-                        let s = UnsafePointer(buffer(source)) + slice.lowerBound
-                        for i in 0..<slice.count { destination[i] += s[i] }
-                    }
-                }
-                lap(\.reduction)
-            }
+            // One barrier: after it, every node buffer is complete. Every tree level and the
+            // update use the same parameter slices, so worker w only ever touches slice w of
+            // every buffer: no barrier between levels, and the levels and the update run chunk
+            // by chunk while the chunk is in cache.
             pool.barrier.arriveAndWait()
             lap(\.waiting)
-            optimizer.apply(parameters: p, gradientSum: buffer(plan.root), slice: slice, batchSize: m,
-                            learningRate: learningRate)
-            lap(\.update)
+            let slice = Self.slice(w, of: workers, count: parameterCount)
+            let root = buffer(plan.root)
+            var chunkStart = slice.lowerBound
+            while chunkStart < slice.upperBound {
+                let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
+                for level in plan.levels {
+                    for combine in level {
+                        let destination = buffer(combine.destination)
+                        for source in combine.sources {
+                            let s = UnsafePointer(buffer(source))
+                            for i in chunk { destination[i] += s[i] }
+                        }
+                    }
+                }
+                optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
+                chunkStart = chunk.upperBound
+            }
+            lap(\.reduction)
         }
         var cost = 0.0, correct = 0
         for b in 0..<plan.blockCount { cost += costs[b] }
@@ -162,7 +173,6 @@ public final class Trainer {
             correct += state.correct
             phaseSeconds.compute += state.times.compute
             phaseSeconds.reduction += state.times.reduction
-            phaseSeconds.update += state.times.update
             phaseSeconds.waiting += state.times.waiting
             state.times = PhaseTimes()
         }
@@ -180,6 +190,10 @@ public final class Trainer {
     private func buffer(_ b: BlockTreePlan.Buffer) -> UnsafeMutablePointer<Float> {
         states[b.worker].nodeBuffers[b.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }
     }
+
+    /// Floats per chunk of the fused reduction and update: 16 KiB per buffer, so a chunk of
+    /// every node buffer, the parameters and the optimizer state stay in L2 together.
+    static let reductionChunk = 4096
 
     /// Worker `w`'s part of `0 ..< count`: contiguous, balanced, cut at multiples of 16 floats
     /// (one cache line) so that no two workers write the same line.

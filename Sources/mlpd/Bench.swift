@@ -26,6 +26,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed warm-up steps per thread count.")
     var warmup = 5
 
+    @Option(help: "Rounds, alternating between the thread counts; each count reports its median round.")
+    var repeats = 3
+
     @Option(name: .customLong("set"), help: "Override a config key (repeatable).")
     var overrides: [String] = []
 
@@ -51,7 +54,7 @@ struct Bench: ParsableCommand {
             } else {
                 counts = Array(Set(sequence(first: 1) { $0 * 2 }.prefix { $0 < cores } + [max(cores, 1)])).sorted()
             }
-            let results = try Benchmark.run(config: job, threads: counts, steps: steps, warmup: warmup, topology: topology)
+            let results = try Benchmark.run(config: job, threads: counts, steps: steps, warmup: warmup, repeats: repeats, topology: topology)
             let network = job.model.network
             if json {
                 let encoder = JSONEncoder()
@@ -59,22 +62,23 @@ struct Bench: ParsableCommand {
                 encoder.keyEncodingStrategy = .convertToSnakeCase
                 print(String(decoding: try encoder.encode(results), as: UTF8.self))
             } else if csv {
-                print("threads,examples_per_second,gflops,speedup,efficiency,serial_fraction,compute_share,reduction_share,update_share,waiting_share,coordination_us")
+                print("threads,examples_per_second,gflops,speedup,efficiency,serial_fraction,compute_share,reduce_update_share,waiting_share,coordination_us")
                 for r in results {
                     print([String(r.threads), "\(r.examplesPerSecond)", "\(r.gflops)", "\(r.speedup)", "\(r.efficiency)",
-                           r.serialFraction.map { "\($0)" } ?? "", "\(r.computeShare)", "\(r.reductionShare)", "\(r.updateShare)",
+                           r.serialFraction.map { "\($0)" } ?? "", "\(r.computeShare)", "\(r.reductionShare)",
                            "\(r.waitingShare)", "\(r.coordinationMicroseconds)"].joined(separator: ","))
                 }
             } else {
                 print("workload \(network.sizes.map(String.init).joined(separator: "-")), batch \(job.train.batchSize), "
-                      + "\(steps) steps after \(warmup) warm-up, \(network.flopsPerTrainingExample) FLOP per example")
-                print("threads  examples/s  GFLOP/s  speedup  efficiency  serial  compute  reduce  update  wait  coord µs")
+                      + "median of \(repeats) rounds of \(steps) steps after \(warmup) warm-up, \(network.flopsPerTrainingExample) FLOP per example")
+                print("threads  examples/s  GFLOP/s  speedup  efficiency  serial  compute  reduce+update  wait  coord µs")
                 for r in results {
-                    print(String(format: "%7d  %10.0f  %7.2f  %7.2f  %10.2f  %6@  %6.1f%%  %5.1f%%  %5.1f%%  %4.1f%%  %8.1f",
-                                 r.threads, r.examplesPerSecond, r.gflops, r.speedup, r.efficiency,
-                                 r.serialFraction.map { String(format: "%.3f", $0) } ?? "-",
-                                 100 * r.computeShare, 100 * r.reductionShare, 100 * r.updateShare, 100 * r.waitingShare,
-                                 r.coordinationMicroseconds))
+                    let serial = r.serialFraction.map { String(format: "%.3f", $0) } ?? "-"
+                    print(String(format: "%7d  %10.0f  %7.2f  %7.2f  %10.2f  ", r.threads, r.examplesPerSecond, r.gflops,
+                                 r.speedup, r.efficiency)
+                          + serial.padding(toLength: 6, withPad: " ", startingAt: 0)
+                          + String(format: "  %6.1f%%  %12.1f%%  %4.1f%%  %8.1f", 100 * r.computeShare, 100 * r.reductionShare,
+                                   100 * r.waitingShare, r.coordinationMicroseconds))
                 }
             }
         }
