@@ -40,7 +40,9 @@ let package = Package(
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData", "MLPCore", "CZlib"]),
         .testTarget(name: "MLPConfigTests", dependencies: ["MLPConfig"]),
         .testTarget(name: "MLPRuntimeTests", dependencies: ["MLPRuntime"]),
-        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining", "MLPConfig", "MLPCore"]),
+        // Test-only: counts the process's heap allocations (defines malloc; see its header).
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining", "MLPConfig", "MLPCore", "MLPRuntime", "CMallocCounter"]),
         .testTarget(name: "mlpdTests", dependencies: ["mlpd", "MLPTraining", "MLPCore"]),
     ]
 )

@@ -78,7 +78,9 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func loop(worker: Int) {
-        var phase = start.phase
+        // The start phase is 0 until the first `run`, which may begin before this thread gets
+        // here: reading the current phase instead would lose that wake-up.
+        var phase = 0
         while true {
             start.wait(whilePhaseIs: phase)
             phase = start.phase

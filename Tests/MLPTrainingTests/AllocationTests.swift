@@ -1,0 +1,45 @@
+import CMallocCounter
+import MLPCore
+import MLPRuntime
+import Testing
+@testable import MLPTraining
+
+/// A steady-state training step allocates nothing: every buffer is made once.
+@Suite(.serialized) struct AllocationTests {
+    @Test(arguments: [1, 2, 3])
+    func steadyStateStepsDoNotAllocate(threads: Int) throws {
+        let network = Network(sizes: [64, 48, 10])
+        let data = Benchmark.syntheticData(network: network, count: 100)
+        let initial = FloatBuffer(count: network.parameterCount)
+        InitializationScheme.xavier.initialize(initial, network: network, seed: 1)
+        let placement = PlacementPlan(
+            workers: (0..<threads).map { WorkerPlacement(index: $0, pu: nil, core: nil, package: nil, numaNode: nil) },
+            warnings: [], policy: "none", smt: false, bindsThreads: false)
+        let trainer = Trainer(network: network, parameters: initial.array,
+                              optimizer: Optimizer(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), weightDecay: 0.01, network: network),
+                              batchSize: 32, pool: WorkerPool(placement: placement))
+        let order = Array(0..<data.count)
+        // One epoch's batches, the last one short: every plan and buffer gets made here.
+        func epoch() {
+            var start = 0
+            while start < data.count {
+                _ = trainer.trainStep(data, indices: order[start..<min(start + 32, data.count)], learningRate: 0.01)
+                start += 32
+            }
+        }
+        epoch()
+        mlpd_malloc_counter_reset()
+        epoch()
+        epoch()
+        let allocations = mlpd_malloc_counter_value()
+        #expect(allocations == 0, "\(allocations) allocations in 8 steady-state steps")
+    }
+
+    /// The counter itself works (a test that could not fail would prove nothing).
+    @Test func counterSeesAnAllocation() {
+        mlpd_malloc_counter_reset()
+        let buffer = FloatBuffer(count: 1000)
+        #expect(mlpd_malloc_counter_value() >= 1)
+        _ = buffer
+    }
+}
