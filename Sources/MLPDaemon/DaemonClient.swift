@@ -49,27 +49,27 @@ public struct DaemonClient: Sendable {
         var query = [("file", file), ("priority", String(priority))]
         if let name { query.append(("name", name)) }
         if let cwd { query.append(("cwd", cwd)) }
-        return try await decode(JobRecord.self, request(.POST, "/v1/jobs" + Self.query(query), body: Array(yaml.utf8)), expecting: [201])
+        return try await decode(JobRecord.self, request("POST", "/v1/jobs" + Self.query(query), body: Array(yaml.utf8)), expecting: [201])
     }
 
     /// All jobs in submission order.
     public func jobs() async throws -> [JobRecord] {
-        try await decode(DaemonAPI.JobList.self, request(.GET, "/v1/jobs"), expecting: [200]).jobs
+        try await decode(DaemonAPI.JobList.self, request("GET", "/v1/jobs"), expecting: [200]).jobs
     }
 
     /// One job.
     public func job(_ id: String) async throws -> JobRecord {
-        try await decode(JobRecord.self, request(.GET, "/v1/jobs/\(Self.escape(id))"), expecting: [200])
+        try await decode(JobRecord.self, request("GET", "/v1/jobs/\(Self.escape(id))"), expecting: [200])
     }
 
     /// Cancels a job; returns its record (ended, or still stopping after the daemon's wait).
     public func cancel(_ id: String) async throws -> JobRecord {
-        try await decode(JobRecord.self, request(.POST, "/v1/jobs/\(Self.escape(id))/cancel"), expecting: [200, 202])
+        try await decode(JobRecord.self, request("POST", "/v1/jobs/\(Self.escape(id))/cancel"), expecting: [200, 202])
     }
 
     /// A job's log.
     public func log(_ id: String) async throws -> String {
-        let reply = try await request(.GET, "/v1/jobs/\(Self.escape(id))/log")
+        let reply = try await request("GET", "/v1/jobs/\(Self.escape(id))/log")
         guard reply.status == 200 else { throw Self.failure(reply) }
         return reply.text
     }
@@ -98,11 +98,11 @@ public struct DaemonClient: Sendable {
 
     // MARK: - HTTP
 
-    /// Sends one request and reads the whole answer.
+    /// Sends one request (`method` such as `GET`) and reads the whole answer.
     ///
     /// - Throws: `DaemonClientError` when the daemon cannot be reached (naming the socket or
     ///   address); NIO errors for a connection broken mid-answer.
-    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Reply {
+    public func request(_ method: String, _ path: String, body: [UInt8]? = nil) async throws -> Reply {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.seconds(10))
         let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>> = { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -130,7 +130,7 @@ public struct DaemonClient: Sendable {
             headers.add(name: "Content-Length", value: String(body.count))
             headers.add(name: "Content-Type", value: "application/yaml")
         }
-        let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: headers)
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(.head(head))
             if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
