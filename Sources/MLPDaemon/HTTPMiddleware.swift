@@ -54,24 +54,24 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.uri.path == "/healthz" { return try await next(request, context) }
         let header = request.headers[.authorization] ?? ""
         let prefix = "Bearer "
-        guard header.hasPrefix(prefix), Self.constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), token) else {
+        guard header.hasPrefix(prefix), constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), token) else {
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Bearer realm=\"mlpd\""
             throw HTTPError(.unauthorized, headers: headers, message: "missing or wrong bearer token")
         }
         return try await next(request, context)
     }
+}
 
-    /// Compares all bytes of the longer input whatever the contents, so timing reveals at most
-    /// the lengths.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        let n = max(a.count, b.count)
-        for i in 0..<n {
-            let x = i < a.count ? a[i] : 0
-            let y = i < b.count ? b[i] : 0
-            difference |= x ^ y
-        }
-        return difference == 0 && a.count == b.count
+/// Compares all bytes of the longer input whatever the contents, so timing reveals at most the
+/// lengths.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+    let n = max(a.count, b.count)
+    for i in 0..<n {
+        let x = i < a.count ? a[i] : 0
+        let y = i < b.count ? b[i] : 0
+        difference |= x ^ y
     }
+    return difference == 0 && a.count == b.count
 }

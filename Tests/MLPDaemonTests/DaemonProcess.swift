@@ -159,11 +159,15 @@ final class NotifyListener: @unchecked Sendable {
         self.fd = fd
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
+        // "@name" is a name in the abstract namespace: a leading NUL, and the length counts exactly.
+        let abstract = path.hasPrefix("@")
+        let name = Array(path.utf8.dropFirst(abstract ? 1 : 0))
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+            for (i, b) in name.enumerated() { raw[i + (abstract ? 1 : 0)] = b }
         }
+        let length = abstract ? MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + 1 + name.count : MemoryLayout<sockaddr_un>.size
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
         }
         guard bound == 0 else { throw TestFailure("bind \(path): errno \(errno)") }
         let receiver = Thread { [self] in
