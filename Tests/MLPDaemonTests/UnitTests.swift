@@ -137,3 +137,13 @@ import Testing
                 == [7, 7, 6, 5, 4, 3, 2])
     }
 }
+
+@Suite struct OpenAPIDocumentTests {
+    /// Every route the daemon serves is documented, and the document names no other.
+    @Test func documentsEveryRoute() throws {
+        let text = try String(contentsOf: Paths.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let documented = text.split(separator: "\n").filter { $0.hasPrefix("  /") }.map { String($0.dropFirst(2).dropLast()) }
+        #expect(Set(documented) == ["/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/metrics",
+                                    "/v1/jobs/{id}/log", "/metrics", "/healthz"])
+    }
+}
