@@ -35,7 +35,8 @@ extension Daemon {
     /// Blocks until there is a job to run (then marks it running, durably) or the daemon stops
     /// (then nil). While idle it wakes at half the watchdog interval (or every second) to ping.
     private func nextJob() -> (JobRecord, resume: Bool, settings: DaemonConfig)? {
-        let wake = notifier.watchdogPingInterval.map { max(0.01, Double($0.components.seconds) + Double($0.components.attoseconds) * 1e-18) } ?? 1
+        // Wake at the watchdog's ping interval, or every second without a watchdog.
+        let wake = notifier.watchdogPingInterval.map { max(0.01, $0.inSeconds) } ?? 1
         lock.lock()
         defer { lock.unlock() }
         while true {

@@ -99,6 +99,7 @@ public enum DaemonAPI {
 
     /// `GET /v1/jobs`.
     public struct JobList: Codable, Sendable {
+        /// The jobs, in submission order.
         public var jobs: [JobRecord]
 
         /// A list of `jobs`.
@@ -107,9 +108,13 @@ public enum DaemonAPI {
 
     /// `GET /v1/jobs/{id}/metrics`.
     public struct JobMetrics: Codable, Sendable {
+        /// The job.
         public var id: String
+        /// Its state.
         public var state: JobState
+        /// Its last completed step.
         public var progress: JobProgress?
+        /// Its finished epochs.
         public var epochs: [EpochMetrics]
 
         init(id: String, state: JobState, progress: JobProgress?, epochs: [EpochMetrics]) {

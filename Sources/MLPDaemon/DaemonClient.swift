@@ -10,18 +10,25 @@ import NIOPosix
 public struct DaemonClient: Sendable {
     /// Where the daemon listens.
     public enum Endpoint: Sendable, Equatable {
+        /// A Unix domain socket.
         case socket(path: String)
+        /// A TCP address (loopback).
         case tcp(host: String, port: Int)
     }
 
     /// A raw answer.
     public struct Reply: Sendable {
+        /// The HTTP status code.
         public var status: Int
+        /// The body as received.
         public var body: [UInt8]
+        /// The body as UTF-8 text.
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
+    /// Where requests go.
     public let endpoint: Endpoint
+    /// The bearer token sent with every request, if any.
     public let token: String?
 
     /// A client for `endpoint`, sending `token` as a bearer token when given.
@@ -161,8 +168,11 @@ public struct DaemonClient: Sendable {
 
 /// A failed client call: the daemon's status and message (`status` nil when it was not reached).
 public struct DaemonClientError: Error, Sendable, CustomStringConvertible {
+    /// The daemon's HTTP status, nil when it was not reached or did not answer.
     public var status: Int?
+    /// The daemon's error message, or what went wrong on the way.
     public var message: String
+    /// The message with the status.
     public var description: String { status.map { "\(message) (HTTP \($0))" } ?? message }
 
     /// An error with the daemon's `status` (nil when it was not reached) and `message`.

@@ -21,7 +21,9 @@ public struct DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
         case unavailable = 503
     }
 
+    /// The kind of failure (and HTTP status).
     public var code: Code
+    /// What went wrong, naming the job, key or file.
     public var message: String
 
     /// Creates an error.
@@ -30,5 +32,6 @@ public struct DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -59,8 +59,13 @@ final class JobObserver: TrainingObserver {
         daemon.logger.debug("job \(id): checkpoint at step \(step)", metadata: ["path": "\(path)"])
     }
 
-    private func seconds(_ d: Duration) -> Double {
-        let (s, a) = d.components
+    private func seconds(_ d: Duration) -> Double { d.inSeconds }
+}
+
+extension Duration {
+    /// The duration as a number of seconds.
+    var inSeconds: Double {
+        let (s, a) = components
         return Double(s) + Double(a) * 1e-18
     }
 }

@@ -47,9 +47,13 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var file: String
     /// Higher runs first; equal priorities run in submission order.
     public var priority: Int
+    /// Where the job is in its life.
     public var state: JobState
+    /// When the job was accepted.
     public var submittedAt: Date
+    /// When it last started or resumed.
     public var startedAt: Date?
+    /// When it ended (succeeded, failed or was cancelled).
     public var finishedAt: Date?
     /// The client's working directory: relative paths in the job resolve against it.
     public var workingDirectory: String?

@@ -27,6 +27,7 @@ public final class JobStore: Sendable {
     public let jobsDirectory: String
     private let lockDescriptor: Int32
 
+    /// The names of the record, the job as submitted and the log in a job folder.
     public static let recordFile = "job.json", jobFile = "job.yaml", logFile = "job.log"
 
     /// Opens (creating if needed) and locks the state directory.

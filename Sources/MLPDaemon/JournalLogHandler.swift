@@ -51,11 +51,13 @@ public struct JournalLogHandler: LogHandler {
         }
     }
 
+    /// One metadata value of this logger.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes the event as one line (this logger's metadata merged with the event's).
     public func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         emit(Self.format(level: event.level, label: label, message: "\(event.message)", metadata: all))
