@@ -70,4 +70,30 @@ import Testing
         restarted.signal(SIGTERM)
         #expect(await restarted.waitForExit(timeout: .seconds(15)) == 0)
     }
+
+    /// The watchdog is fed by progress only: while one step hangs (here a 700 ms step against a
+    /// 200 ms watchdog) no ping goes out, so systemd would restart the daemon; idle, the pings
+    /// come every 100 ms.
+    @Test func watchdogPingsStopWhileAStepHangs() async throws {
+        let scratch = try Scratch()
+        let notify = try NotifyListener(path: scratch.file("notify.sock"))
+        defer { notify.close() }
+        let daemon = try DaemonProcess(
+            scratch: scratch, extraConfig: "testing: {step_delay_ms: 700}",
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "200000"])
+        defer { daemon.kill9() }
+        try await daemon.waitUntilServing()
+        func pings(during window: Duration) async throws -> Int {
+            let before = notify.all.filter { $0 == "WATCHDOG=1" }.count
+            try await Task.sleep(for: window)
+            return notify.all.filter { $0 == "WATCHDOG=1" }.count - before
+        }
+        let idle = try await pings(during: .milliseconds(1000))
+        #expect(idle >= 5, "idle pings in 1 s: \(idle)")
+        let job = try await daemon.client.submit(yaml: digitsJob(epochs: 1), file: "job.yaml")
+        _ = try await daemon.waitForJob(job.id) { ($0.progress?.globalStep ?? 0) >= 1 }
+        let hanging = try await pings(during: .milliseconds(2100))
+        #expect(hanging <= 4, "pings in 2.1 s of 700 ms steps: \(hanging)")
+        #expect(hanging >= 1, "each completed step pings")
+    }
 }
