@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // Kernels are compiled for the build host's vector ISA in release builds. Override the CPU with
@@ -17,6 +17,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The daemon (MLPDaemon). Hummingbird without its default traits: no swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,10 +37,24 @@ let package = Package(
         .target(name: "MLPData", dependencies: ["MLPCore", "CZlib"]),
         .target(name: "MLPConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "MLPTraining", dependencies: ["MLPCore", "MLPData", "MLPConfig", "MLPRuntime"]),
+        .target(
+            name: "MLPDaemon",
+            dependencies: [
+                "MLPTraining", "MLPConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "mlpd",
             dependencies: [
-                "MLPTraining", "MLPConfig", "MLPData", "MLPCore",
+                "MLPTraining", "MLPConfig", "MLPData", "MLPCore", "MLPDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
@@ -44,5 +65,6 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining", "MLPConfig", "MLPCore", "MLPRuntime", "CMallocCounter"]),
         .testTarget(name: "mlpdTests", dependencies: ["mlpd", "MLPTraining", "MLPCore"]),
+        .testTarget(name: "MLPDaemonTests", dependencies: ["mlpd", "MLPDaemon", "MLPConfig", "MLPTraining"]),
     ]
 )

@@ -24,6 +24,8 @@ public final class Trainer {
     public private(set) var step = 0
     /// Accumulated time per phase, summed over workers (for bench and the daemon's metrics).
     public private(set) var phaseSeconds = PhaseTimes()
+    /// Accumulated time per phase of each worker.
+    public private(set) var workerSeconds: [PhaseTimes]
 
     /// Per-worker state, touched only by its own worker thread (first-touch puts its memory on
     /// the worker's NUMA node).
@@ -53,6 +55,7 @@ public final class Trainer {
         self.fanIn = fanIn
         self.pool = pool
         states = (0..<pool.size).map { _ in WorkerState() }
+        workerSeconds = Array(repeating: PhaseTimes(), count: pool.size)
         let blocks = (batchSize + blockSize - 1) / blockSize
         blockCosts = .allocate(capacity: blocks)
         workspaceCapacity = min(batchSize, (blocks + pool.size - 1) / pool.size * blockSize)
@@ -169,8 +172,11 @@ public final class Trainer {
         }
         var cost = 0.0, correct = 0
         for b in 0..<plan.blockCount { cost += costs[b] }
-        for state in states {
+        for (w, state) in states.enumerated() {
             correct += state.correct
+            workerSeconds[w].compute += state.times.compute
+            workerSeconds[w].reduction += state.times.reduction
+            workerSeconds[w].waiting += state.times.waiting
             phaseSeconds.compute += state.times.compute
             phaseSeconds.reduction += state.times.reduction
             phaseSeconds.waiting += state.times.waiting
