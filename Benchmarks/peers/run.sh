@@ -6,12 +6,13 @@
 #
 #   Benchmarks/peers/run.sh [--threads 1,2] [--steps 30] [--warmup 5] [--repeats 3]
 #                           [--workloads small,wide,large] [--frameworks pytorch,jax]
-#                           [--rounds K] [--out FILE] [--no-setup] [--no-check]
+#                           [--rounds K] [--merge FILE] [--out FILE] [--no-setup] [--no-check]
 #
 # --rounds K repeats the whole measurement K times (alternating frameworks) and keeps, per
 # workload, thread count and framework, the round with the highest median throughput: on a
 # shared machine that is the least disturbed one. Each result says how much of its cores'
-# time other processes took while it ran ("other load" in the table).
+# time other processes took while it ran ("other load" in the table). --merge FILE also counts
+# the results of an earlier results.json (same versions assumed) as candidate rounds.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +21,7 @@ VENV="$HERE/.venv-jax"
 JAX_PY="$VENV/bin/python"
 
 threads="" steps=30 warmup=5 repeats=3 workloads="small,wide,large" frameworks="pytorch,jax"
-out="$HERE/results.json" setup=1 check=1 rounds=1
+out="$HERE/results.json" setup=1 check=1 rounds=1 merge=""
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
@@ -34,9 +35,10 @@ while [[ $# -gt 0 ]]; do
     --frameworks) need_arg "$@"; frameworks="$2"; shift 2 ;;
     --out)        need_arg "$@"; out="$2"; shift 2 ;;
     --rounds)     need_arg "$@"; rounds="$2"; shift 2 ;;
+    --merge)      need_arg "$@"; merge="$2"; shift 2 ;;
     --no-setup)   setup=0; shift ;;
     --no-check)   check=0; shift ;;
-    -h|--help)    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help)    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
@@ -48,6 +50,7 @@ ncpu=$(nproc)
 if [[ -z "$threads" ]]; then
   threads=1; [[ $ncpu -gt 1 ]] && threads="1,$ncpu"
 fi
+[[ -z "$merge" || -r "$merge" ]] || die "--merge $merge: no such file"
 [[ "$threads" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--threads wants e.g. 1,2, got '$threads'"
 for t in ${threads//,/ }; do
   [[ $t -ge 1 && $t -le $ncpu ]] || die "--threads $t: this process may use $ncpu CPUs"
@@ -152,12 +155,36 @@ uptime_after=$(uptime)
 echo "run.sh: after:  $uptime_after" >&2
 
 # ---------------------------------------------------------------- results.json + table
-UPTIME_BEFORE="$uptime_before" UPTIME_AFTER="$uptime_after" \
+MERGE="$merge" UPTIME_BEFORE="$uptime_before" UPTIME_AFTER="$uptime_after" \
 $SYS_PY - "$lines" "$out" "$HERE" <<'PY'
 import json, os, platform, sys, datetime
 sys.path.insert(0, sys.argv[3])
 import workloads as wl
-all_rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+all_rows = [dict(json.loads(l), run=now) for l in open(sys.argv[1]) if l.startswith("{")]
+uptimes = [{"run": now, "before": os.environ["UPTIME_BEFORE"].strip(),
+            "after": os.environ["UPTIME_AFTER"].strip()}]
+if os.environ.get("MERGE"):
+    earlier = json.load(open(os.environ["MERGE"]))
+    if "uptime_before" in earlier:  # files written before "uptimes" existed
+        earlier["uptimes"] = [{"run": earlier["date"], "before": earlier["uptime_before"],
+                               "after": earlier["uptime_after"]}]
+    uptimes = earlier.get("uptimes", []) + uptimes
+    for r in earlier["results"]:
+        for x in r.get("rounds", []):
+            # earlier rounds enter the selection with their summary; the full record is
+            # kept only for the earlier best one
+            full = (x.get("run", earlier["date"]) == r.get("run", earlier["date"])
+                    and x["round"] == r["round"])
+            base = r if full else {k: v for k, v in r.items() if k not in (
+                "settings_tried", "repeat_seconds", "best_setting", "gflops_best_repeat")}
+            cand = dict(base, **x)
+            cand.setdefault("run", earlier["date"])
+            if not full:
+                cand["gflops"] = round(wl.gflops(x["examples_per_second"],
+                                                 wl.WORKLOADS[r["workload"]].layers), 2)
+                cand["best_setting"] = {}
+            all_rows.append(cand)
 best = {}
 for r in all_rows:  # best round per (workload, threads, framework)
     key = (r["workload"], r["threads"], r["framework"])
@@ -166,7 +193,8 @@ for r in all_rows:  # best round per (workload, threads, framework)
 rows = list(best.values())
 for r in rows:
     key = (r["workload"], r["threads"], r["framework"])
-    r["rounds"] = [{"round": x["round"], "examples_per_second": x["examples_per_second"],
+    r["rounds"] = [{"run": x["run"], "round": x["round"],
+                    "examples_per_second": x["examples_per_second"],
                     "foreign_cpu_share": x["foreign_cpu_share"]}
                    for x in all_rows if (x["workload"], x["threads"], x["framework"]) == key]
 cpu = ""
@@ -174,11 +202,9 @@ for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
         cpu = line.split(":", 1)[1].strip(); break
 doc = {
-    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "date": now,
     "machine": {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release()},
-    "uptime_before": os.environ["UPTIME_BEFORE"].strip(),
-    "uptime_after": os.environ["UPTIME_AFTER"].strip(),
-    "rounds": max((r["round"] for r in all_rows), default=0),
+    "uptimes": uptimes,
     "flops_per_example": {n: wl.WORKLOADS[n].flops_per_example for n in wl.ORDER},
     "results": rows,
 }

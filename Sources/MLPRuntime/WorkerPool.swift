@@ -17,7 +17,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     private let start: PhaseBarrier   // phase bumps start a task; workers only wait on it
     private let finished = Atomic<Int>(0)
-    private var task: ((Int) -> Void)?
+    private var task: WorkerTask?
     private var stopping = false
     private var threads: [Thread] = []
     private let warningLock = NSLock()
@@ -51,22 +51,28 @@ public final class WorkerPool: @unchecked Sendable {
 
     deinit { shutdown() }
 
-    /// Runs `body(worker)` on every worker, the calling thread as worker 0, and returns when all
-    /// are done. Not reentrant; call from the thread that created the pool.
-    public func run(_ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            task = body
-            finished.store(0, ordering: .relaxed)
-            start.release(next: start.phase &+ 1)
-            body(0)
-            let others = size - 1
-            var spins = 0
-            while finished.load(ordering: .acquiring) < others {
-                spins += 1
-                if spins > PhaseBarrier.spinIterations { sched_yield() }
-            }
-            task = nil
+    /// Runs `task.work(worker)` on every worker, the calling thread as worker 0, and returns when
+    /// all are done. Not reentrant; call from the thread that created the pool. Passing a class
+    /// instance (not a closure, whose context would be copied to the heap) keeps a step free of
+    /// allocations.
+    public func run(_ task: WorkerTask) {
+        self.task = task
+        finished.store(0, ordering: .relaxed)
+        start.release(next: start.phase &+ 1)
+        task.work(worker: 0)
+        let others = size - 1
+        var spins = 0
+        while finished.load(ordering: .acquiring) < others {
+            spins += 1
+            if spins > PhaseBarrier.spinIterations { sched_yield() }
         }
+        self.task = nil
+    }
+
+    /// `run` with a closure, for code outside the training step (it allocates the closure's
+    /// context once per call).
+    public func run(_ body: @escaping (Int) -> Void) {
+        run(ClosureTask(body))
     }
 
     /// Stops and joins the worker threads (idempotent).
@@ -85,7 +91,7 @@ public final class WorkerPool: @unchecked Sendable {
             start.wait(whilePhaseIs: phase)
             phase = start.phase
             if stopping { return }
-            task?(worker)
+            task?.work(worker: worker)
             finished.add(1, ordering: .releasing)
         }
     }
@@ -100,4 +106,16 @@ public final class WorkerPool: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Work for every worker of a `WorkerPool`.
+public protocol WorkerTask: AnyObject {
+    /// Called once on each worker thread, with its index (0 is the thread that called `run`).
+    func work(worker: Int)
+}
+
+private final class ClosureTask: WorkerTask {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
+    func work(worker: Int) { body(worker) }
 }

@@ -117,9 +117,15 @@ public enum Benchmark {
         var samples: [Double] = []
         samples.reserveCapacity(rounds)
         let clock = ContinuousClock()
+        final class BarrierOnly: WorkerTask {
+            let pool: WorkerPool
+            init(_ pool: WorkerPool) { self.pool = pool }
+            func work(worker: Int) { pool.barrier.arriveAndWait() }
+        }
+        let task = BarrierOnly(pool)
         for _ in 0..<rounds {
             let start = clock.now
-            pool.run { _ in pool.barrier.arriveAndWait() }
+            pool.run(task)
             samples.append(seconds(clock.now - start) * 1e6)
         }
         samples.sort()

@@ -98,78 +98,25 @@ public final class Trainer {
         return plan
     }
 
+    /// What the workers of the current step need (set by `trainStep`, read by `work`).
+    private struct StepContext {
+        var data: Dataset
+        var indices: ArraySlice<Int>
+        var plan: BlockTreePlan
+        var learningRate: Float
+    }
+    private var context: StepContext?
+
     /// One optimizer step on the examples `indices` of `data`.
     public func trainStep(_ data: Dataset, indices: ArraySlice<Int>, learningRate: Float) -> StepResult {
         let m = indices.count
         precondition(m >= 1 && m <= batchSize)
         let plan = plan(for: m)
-        let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let costs = blockCosts
-        let parameterCount = network.parameterCount
-        let workers = pool.size
         optimizer.beginStep()
-        pool.run { w in
-            let state = states[w]
-            var mark = DispatchTime.now().uptimeNanoseconds
-            func lap(_ phase: WritableKeyPath<PhaseTimes, Double>) {
-                let now = DispatchTime.now().uptimeNanoseconds
-                state.times[keyPath: phase] += Double(now &- mark) * 1e-9
-                mark = now
-            }
-            let share = plan.examples[w]
-            state.correct = 0
-            if !share.isEmpty {
-                let workspace = workspace(state)
-                let rows = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
-                workspace.load(data, indices: rows)
-                workspace.forward(parameters: p, count: rows.count)
-                var block = share.lowerBound / blockSize
-                var start = 0
-                while start < rows.count {
-                    let length = min(blockSize, rows.count - start)
-                    costs[block] = workspace.cost(rowStart: start, count: length)
-                    block += 1
-                    start += length
-                }
-                state.correct = workspace.countCorrect(data, indices: rows)
-                let nodes = plan.nodes[w]
-                while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
-                state.nodeList.removeAll(keepingCapacity: true)
-                for node in nodes {
-                    state.nodeList.append(.init(
-                        rowStart: node.examples.lowerBound - share.lowerBound, rowCount: node.examples.count,
-                        gradient: state.nodeBuffers[node.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }))
-                }
-                state.nodeList.withUnsafeBufferPointer {
-                    workspace.backward(parameters: p, count: rows.count, nodes: $0, blockSize: blockSize, fanIn: fanIn)
-                }
-            }
-            lap(\.compute)
-            // One barrier: after it, every node buffer is complete. Every tree level and the
-            // update use the same parameter slices, so worker w only ever touches slice w of
-            // every buffer: no barrier between levels, and the levels and the update run chunk
-            // by chunk while the chunk is in cache.
-            pool.barrier.arriveAndWait()
-            lap(\.waiting)
-            let slice = Self.slice(w, of: workers, count: parameterCount)
-            let root = buffer(plan.root)
-            var chunkStart = slice.lowerBound
-            while chunkStart < slice.upperBound {
-                let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
-                for level in plan.levels {
-                    for combine in level {
-                        let destination = buffer(combine.destination)
-                        for source in combine.sources {
-                            let s = UnsafePointer(buffer(source))
-                            for i in chunk { destination[i] += s[i] }
-                        }
-                    }
-                }
-                optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
-                chunkStart = chunk.upperBound
-            }
-            lap(\.reduction)
-        }
+        context = StepContext(data: data, indices: indices, plan: plan, learningRate: learningRate)
+        pool.run(self)
+        context = nil
+        let costs = blockCosts
         var cost = 0.0, correct = 0
         for b in 0..<plan.blockCount { cost += costs[b] }
         for (w, state) in states.enumerated() {
@@ -221,5 +168,80 @@ public final class Trainer {
         optimizer.secondMoment.copy(from: FloatBuffer(checkpoint.secondMoment))
         optimizer.stepCount = checkpoint.optimizerSteps
         step = checkpoint.globalStep
+    }
+}
+
+extension Trainer: WorkerTask {
+    /// Worker `w`'s part of the current step: its rows forward and backward into its tree
+    /// nodes; the barrier; then its parameter slice of every upper tree level and of the update.
+    public func work(worker w: Int) {
+        guard let context else { preconditionFailure("work outside a step") }
+        let (data, indices, plan) = (context.data, context.indices, context.plan)
+        let m = indices.count
+        let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let costs = blockCosts
+        let parameterCount = network.parameterCount
+        let workers = pool.size
+        let learningRate = context.learningRate
+        let state = states[w]
+        var mark = DispatchTime.now().uptimeNanoseconds
+        func lap(_ phase: WritableKeyPath<PhaseTimes, Double>) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            state.times[keyPath: phase] += Double(now &- mark) * 1e-9
+            mark = now
+        }
+        let share = plan.examples[w]
+        state.correct = 0
+        if !share.isEmpty {
+            let workspace = workspace(state)
+            let rows = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
+            workspace.load(data, indices: rows)
+            workspace.forward(parameters: p, count: rows.count)
+            var block = share.lowerBound / blockSize
+            var start = 0
+            while start < rows.count {
+                let length = min(blockSize, rows.count - start)
+                costs[block] = workspace.cost(rowStart: start, count: length)
+                block += 1
+                start += length
+            }
+            state.correct = workspace.countCorrect(data, indices: rows)
+            let nodes = plan.nodes[w]
+            while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
+            state.nodeList.removeAll(keepingCapacity: true)
+            for node in nodes {
+                state.nodeList.append(.init(
+                    rowStart: node.examples.lowerBound - share.lowerBound, rowCount: node.examples.count,
+                    gradient: state.nodeBuffers[node.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }))
+            }
+            state.nodeList.withUnsafeBufferPointer {
+                workspace.backward(parameters: p, count: rows.count, nodes: $0, blockSize: blockSize, fanIn: fanIn)
+            }
+        }
+        lap(\.compute)
+        // One barrier: after it, every node buffer is complete. Every tree level and the
+        // update use the same parameter slices, so worker w only ever touches slice w of
+        // every buffer: no barrier between levels, and the levels and the update run chunk
+        // by chunk while the chunk is in cache.
+        pool.barrier.arriveAndWait()
+        lap(\.waiting)
+        let slice = Self.slice(w, of: workers, count: parameterCount)
+        let root = buffer(plan.root)
+        var chunkStart = slice.lowerBound
+        while chunkStart < slice.upperBound {
+            let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
+            for level in plan.levels {
+                for combine in level {
+                    let destination = buffer(combine.destination)
+                    for source in combine.sources {
+                        let s = UnsafePointer(buffer(source))
+                        for i in chunk { destination[i] += s[i] }
+                    }
+                }
+            }
+            optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
+            chunkStart = chunk.upperBound
+        }
+        lap(\.reduction)
     }
 }
