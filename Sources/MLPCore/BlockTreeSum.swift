@@ -96,16 +96,18 @@ public enum BlockTreeSum {
         }
     }
 
-    /// Floats of scratch `weightGradient` needs for a node of `k` examples.
+    /// Floats of scratch `weightGradient` needs for nodes of up to `k` examples. (The packed B
+    /// block is k × columnBlock(k) ≤ max(2^18, 32k) floats for every k — not monotone in k, so
+    /// the bound is used, not the product at the largest k.)
     public static func scratchCount(k: Int) -> Int {
-        Gemm.tileRows * k + k * columnBlock(k: k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
+        Gemm.tileRows * k + max(1 << 18, Gemm.tileColumns * k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
     }
 
     /// Floats of scratch `columnSums` needs for vectors of `width`.
     public static func columnScratchCount(width: Int) -> Int { maxStackDepth * (width + 1) }
 
     /// Columns of B packed at once for depth k: keeps the packed block near 1 MiB (L2).
-    static func columnBlock(k: Int) -> Int {
+    public static func columnBlock(k: Int) -> Int {
         let columns = max(Gemm.tileColumns, (1 << 18) / max(k, 1))
         return columns / Gemm.tileColumns * Gemm.tileColumns
     }
@@ -124,8 +126,9 @@ public enum BlockTreeSum {
         let nc = columnBlock(k: k)
         let packedA = scratch
         let packedB = packedA + Gemm.tileRows * k
-        let stack = packedB + k * nc
+        let stack = packedA + Gemm.tileRows * k + max(1 << 18, Gemm.tileColumns * k)
         let levels = stack + maxStackDepth * tile
+        precondition(k * nc <= max(1 << 18, Gemm.tileColumns * k))
         do {
             var jc = 0
             while jc < n {

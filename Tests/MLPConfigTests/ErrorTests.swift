@@ -44,14 +44,24 @@ struct ErrorTests {
                 + "nesterov, weight_decay, beta1, beta2, epsilon")
     }
 
-    @Test("Unknown top-level key (there is no parallel section yet)")
+    @Test("Unknown top-level key")
     func unknownTopLevel() {
-        let error = parseError(minimalYAML + "\nparallel: {threads: 2}")
+        let error = parseError(minimalYAML + "\ndistributed: {ranks: 2}")
         #expect(error?.line == 10 && error?.column == 1)
-        #expect(error?.key == "parallel")
+        #expect(error?.key == "distributed")
         #expect(
             error?.message
-                == "unknown top-level key 'parallel'; allowed keys: model, data, train, output")
+                == "unknown top-level key 'distributed'; allowed keys: model, data, train, output, parallel")
+    }
+
+    @Test("Parallel section: misspelt key and thread count")
+    func parallelErrors() {
+        let typo = parseError(minimalYAML + "\nparallel: {thread: 2}")
+        #expect(typo?.message == "parallel: unknown key 'thread'; did you mean 'threads'?")
+        let zero = parseError(minimalYAML + "\nparallel: {threads: 0}")
+        #expect(zero?.message == "parallel.threads: expected auto or an integer ≥ 1, found '0'")
+        let mismatch = parseError(minimalYAML + "\nparallel: {threads: 3, cpus: [0, 1]}")
+        #expect(mismatch?.message == "parallel.threads: 3 threads, but parallel.cpus lists 2 CPUs")
     }
 
     @Test("Missing required key inside a section points at the section")

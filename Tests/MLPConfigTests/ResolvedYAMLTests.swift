@@ -114,6 +114,13 @@ struct ResolvedYAMLTests {
                 warmup_steps: 0
             output:
               dir: runs/digits
+            parallel:
+              threads: auto
+              placement: numa
+              cpus: null
+              smt: false
+              fan_in: 2
+              block_size: 16
 
             """
         #expect(try parse(digitsYAML).resolvedYAML() == expected)

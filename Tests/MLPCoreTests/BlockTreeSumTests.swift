@@ -78,3 +78,18 @@ import Testing
         #expect(fast.map(\.bitPattern) == expected.map(\.bitPattern))
     }
 }
+
+@Suite struct BlockTreeScratchTests {
+    /// Scratch sized for a workspace's capacity must hold every smaller node too (a node of the
+    /// short last batch once overran it).
+    @Test func scratchForCapacityCoversEverySmallerNode() {
+        for capacity in 1...1100 {
+            let available = BlockTreeSum.scratchCount(k: capacity)
+            for k in [1, 2, 14, 15, 16, 17, capacity / 2, capacity - 1, capacity] where k >= 1 && k <= capacity {
+                let needed = Gemm.tileRows * k + k * BlockTreeSum.columnBlock(k: k)
+                    + BlockTreeSum.maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
+                #expect(needed <= available, "capacity \(capacity), node of \(k)")
+            }
+        }
+    }
+}
