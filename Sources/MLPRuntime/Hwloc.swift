@@ -236,6 +236,16 @@ final class HwlocTopology: @unchecked Sendable {
         }
     }
 
+    /// Lets the calling thread run on any of `pus` again (restoring an earlier binding).
+    func bindCurrentThread(toPUs pus: [Int]) throws {
+        guard isThisSystem else { throw Self.notThisSystemError }
+        let set = Self.bitmap(pus)
+        defer { hwloc_bitmap_free(set) }
+        guard hwloc_set_cpubind(handle, set, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
+            throw RuntimeError(.bindingRefused, "binding a thread to CPUs \(formatCPUList(pus)) was refused (\(lastError()))")
+        }
+    }
+
     /// The PUs (OS indices) the calling thread may run on.
     func currentThreadBinding() throws -> [Int] {
         guard isThisSystem else { throw Self.notThisSystemError }

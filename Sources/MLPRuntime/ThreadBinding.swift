@@ -17,6 +17,12 @@ public enum ThreadBinding {
         try HwlocTopology.machine.get().bindCurrentThread(toPU: osIndex)
     }
 
+    /// Lets the calling thread run on any of `pus` (OS indices) again, e.g. to restore the
+    /// binding read earlier with `currentThreadBinding()`.
+    public static func bindCurrentThread(toPUs pus: [Int]) throws {
+        try HwlocTopology.machine.get().bindCurrentThread(toPUs: pus)
+    }
+
     /// The PUs (OS indices, ascending) the calling thread may run on, as the kernel reports them
     /// (`hwloc_get_cpubind` with `HWLOC_CPUBIND_THREAD`).
     ///

@@ -22,6 +22,11 @@ public final class WorkerPool: @unchecked Sendable {
     private var threads: [Thread] = []
     private let warningLock = NSLock()
     private let exited = DispatchGroup()
+    /// The creating thread (worker 0) and the CPUs it could use before the pool bound it:
+    /// restored at shutdown, so that a caller that outlives the pool (a test runner's thread,
+    /// and every thread or process it starts later) is not left pinned to one CPU.
+    private let creator = pthread_self()
+    private var creatorBinding: [Int]?
 
     public var size: Int { placement.workers.count }
 
@@ -30,6 +35,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.placement = placement
         barrier = PhaseBarrier(parties: placement.workers.count)
         start = PhaseBarrier(parties: 1)
+        if placement.bindsThreads { creatorBinding = try? ThreadBinding.currentThreadBinding() }
         bind(worker: 0)
         let ready = DispatchGroup()
         for index in 1..<placement.workers.count {
@@ -81,6 +87,9 @@ public final class WorkerPool: @unchecked Sendable {
         stopping = true
         start.release(next: start.phase &+ 1)
         exited.wait()
+        if let creatorBinding, pthread_equal(creator, pthread_self()) != 0 {
+            try? ThreadBinding.bindCurrentThread(toPUs: creatorBinding)
+        }
     }
 
     private func loop(worker: Int) {
