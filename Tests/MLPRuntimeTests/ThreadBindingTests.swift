@@ -42,9 +42,16 @@ private func onNewThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async
         }
     }
 
-    @Test func unboundThreadMayUseTheAllowedSet() async throws {
+    /// A thread given the whole allowed set (as a worker pool restores its creator) may run on
+    /// all of it. (A new thread inherits its creator's binding, and tests on other threads bind
+    /// theirs, so the thread sets it explicitly.)
+    @Test func threadGivenTheAllowedSetMayUseAllOfIt() async throws {
         let allowed = try TopologyLoader.real().allowedPUs
-        let binding = await onNewThread { try? ThreadBinding.currentThreadBinding() }
+        let binding = await onNewThread { () -> [Int]? in
+            try? ThreadBinding.bindCurrentThread(toPU: allowed[0])
+            try? ThreadBinding.bindCurrentThread(toPUs: allowed)
+            return try? ThreadBinding.currentThreadBinding()
+        }
         #expect(binding.map { Set($0).isSuperset(of: allowed) } == true)
     }
 
