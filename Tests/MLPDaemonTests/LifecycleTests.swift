@@ -14,10 +14,12 @@ import Testing
         let scratch = try Scratch()
         let notify = try NotifyListener(path: scratch.file("notify.sock"))
         defer { notify.close() }
-        // Watchdog 0.4 s: pings every 0.2 s; steps slowed to 15 ms so SIGTERM lands mid-epoch.
+        // Watchdog 0.4 s: pings every 0.2 s. Steps slowed to 40 ms (87 steps ≥ 3.5 s), so that
+        // SIGTERM lands mid-run even though STATUS comes only once a second and the test waits
+        // 0.5 s for pings: at 15 ms a loaded CI machine finished the job first.
         let environment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]
         let daemon = try DaemonProcess(
-            scratch: scratch, extraConfig: "checkpoint: {every_steps: 4, every_seconds: null, keep: 2}\ntesting: {step_delay_ms: 15}",
+            scratch: scratch, extraConfig: "checkpoint: {every_steps: 4, every_seconds: null, keep: 2}\ntesting: {step_delay_ms: 40}",
             environment: environment)
         try await notify.waitFor("READY=1")
         try await daemon.waitUntilServing()
