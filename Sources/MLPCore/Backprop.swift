@@ -83,26 +83,39 @@ public final class BatchWorkspace: @unchecked Sendable {
     public func backward(parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
                          count: Int) -> Double {
         precondition(count >= 0 && count <= capacity)
-        let sizes = network.sizes
-        let last = network.layerCount - 1
         let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let output = outputs.withUnsafeBufferPointer { $0.baseAddress! }
-        let y = targets.withUnsafeBufferPointer { $0.baseAddress! }
-        let cost = network.loss.cost(outputs: output, targets: y, rows: count, width: network.outputCount)
-        network.loss.outputDelta(
-            deltas[last].withUnsafeMutableBufferPointer { $0.baseAddress! }, outputs: output, targets: y,
-            activation: network.outputActivation, rows: count, width: network.outputCount)
-
-        for l in stride(from: last, through: 0, by: -1) {
-            let inCount = sizes[l], outCount = sizes[l + 1]
-            let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
-            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
+        let cost = self.cost(rowStart: 0, count: count)
+        propagate(parameters: parameters, count: count) { l, delta, a, inCount, outCount in
             // ∇W += Δᵀ · A: A's element (i = o, k = example) is Δ[example, o].
             Gemm.multiply(gradient + network.weightOffset(l), ldc: inCount,
                           StridedMatrix(delta, rowStride: 1, columnStride: outCount),
                           StridedMatrix(a, rowStride: inCount, columnStride: 1),
                           m: outCount, n: inCount, k: count, accumulate: true, scratch: work)
             Self.addColumnSums(gradient + network.biasOffset(l), of: delta, rows: count, width: outCount)
+        }
+        return cost
+    }
+
+    /// The δ recursion shared by both gradient forms: δ of the output layer by (10), then for
+    /// each weight layer from the top, `gradient(l, Δ^(l+1), A^(l), I, O)` — the caller's sums
+    /// (12)–(13) — followed by Δ^(l) = (Δ^(l+1) · W) ∘ f'(A^(l)), equation (11).
+    private func propagate(
+        parameters: UnsafePointer<Float>, count: Int,
+        gradient: (_ l: Int, _ delta: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ inCount: Int, _ outCount: Int) -> Void
+    ) {
+        let sizes = network.sizes
+        let last = network.layerCount - 1
+        let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        network.loss.outputDelta(
+            deltas[last].withUnsafeMutableBufferPointer { $0.baseAddress! },
+            outputs: outputs.withUnsafeBufferPointer { $0.baseAddress! },
+            targets: targets.withUnsafeBufferPointer { $0.baseAddress! },
+            activation: network.outputActivation, rows: count, width: network.outputCount)
+        for l in stride(from: last, through: 0, by: -1) {
+            let inCount = sizes[l], outCount = sizes[l + 1]
+            let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
+            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
+            gradient(l, delta, a, inCount, outCount)
             if l > 0 {
                 let below = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
                 // Δ^(l) = Δ^(l+1) · W, then ∘ f'(A^(l)).
@@ -113,7 +126,6 @@ public final class BatchWorkspace: @unchecked Sendable {
                 network.activation(ofLayer: l - 1).multiplyByDerivative(below, outputs: a, count: count &* inCount)
             }
         }
-        return cost
     }
 
     // MARK: - Backward into block-tree nodes
@@ -140,20 +152,8 @@ public final class BatchWorkspace: @unchecked Sendable {
     public func backward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
                          blockSize: Int, fanIn: Int) {
         precondition(count >= 0 && count <= capacity)
-        let sizes = network.sizes
-        let last = network.layerCount - 1
-        let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
         let tree = treeScratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let output = outputs.withUnsafeBufferPointer { $0.baseAddress! }
-        let y = targets.withUnsafeBufferPointer { $0.baseAddress! }
-        network.loss.outputDelta(
-            deltas[last].withUnsafeMutableBufferPointer { $0.baseAddress! }, outputs: output, targets: y,
-            activation: network.outputActivation, rows: count, width: network.outputCount)
-
-        for l in stride(from: last, through: 0, by: -1) {
-            let inCount = sizes[l], outCount = sizes[l + 1]
-            let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
-            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
+        propagate(parameters: parameters, count: count) { l, delta, a, inCount, outCount in
             for node in nodes {
                 let d = delta + node.rowStart &* outCount
                 BlockTreeSum.weightGradient(
@@ -163,14 +163,6 @@ public final class BatchWorkspace: @unchecked Sendable {
                     m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
                 BlockTreeSum.columnSums(node.gradient + network.biasOffset(l), of: d, rows: node.rowCount,
                                         width: outCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
-            }
-            if l > 0 {
-                let below = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
-                Gemm.multiply(below, ldc: inCount,
-                              StridedMatrix(delta, rowStride: outCount, columnStride: 1),
-                              StridedMatrix(parameters + network.weightOffset(l), rowStride: inCount, columnStride: 1),
-                              m: count, n: inCount, k: outCount, accumulate: false, scratch: work)
-                network.activation(ofLayer: l - 1).multiplyByDerivative(below, outputs: a, count: count &* inCount)
             }
         }
     }
