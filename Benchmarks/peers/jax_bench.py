@@ -149,7 +149,8 @@ def run_parent(args):
         for setting in settings_for(n):
             for r in run_setting(args, n, setting):
                 tried[r["workload"]].append({**setting, "os_threads": r["os_threads"],
-                                             "examples_per_second": round(r["examples_per_second"], 2)})
+                                             "examples_per_second": round(r["examples_per_second"], 2),
+                                             "foreign_cpu_share": r["foreign_cpu_share"]})
                 if r["workload"] not in best or \
                         r["examples_per_second"] > best[r["workload"]][1]["examples_per_second"]:
                     best[r["workload"]] = (setting, r)

@@ -218,11 +218,14 @@ def setting(r):
     if r["framework"] == "pytorch":
         return f'{s["blas"]}, intra-op {s["intra_op_threads"]}, BLAS {s["blas_threads"]}'
     return s["xla_flags"] or "default"
+def other(r):
+    known = sorted(x for x in r.get("foreign_cpu_share", []) if x is not None)
+    return f"{100 * known[len(known) // 2]:.0f}%" if known else "n/a"
 print("| workload | threads | framework | examples/s | GFLOP/s | best setting | other load |")
 print("| --- | ---: | --- | ---: | ---: | --- | ---: |")
 for r in rows:
     fw = f'{r["framework"]} ' + (r.get("package", {}).get("python3-torch") or r["version"])
     print(f'| {r["workload"]} | {r["threads"]} | {fw} | {r["examples_per_second"]:,.0f} '
-          f'| {r["gflops"]:.1f} | {setting(r)} | {100 * sorted(r["foreign_cpu_share"])[len(r["foreign_cpu_share"]) // 2]:.0f}% |')
+          f'| {r["gflops"]:.1f} | {setting(r)} | {other(r)} |')
 print(f"\nwritten: {sys.argv[2]}", file=sys.stderr)
 PY

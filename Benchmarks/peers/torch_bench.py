@@ -311,7 +311,8 @@ def run_parent(args):
                 setting = {"blas": blas, "intra_op_threads": intra, "blas_threads": bt}
                 tried[r["workload"]].append({**setting,
                                              "examples_per_second": round(r["examples_per_second"], 2),
-                                             "openblas_corename": r["openblas_corename"]})
+                                             "openblas_corename": r["openblas_corename"],
+                                             "foreign_cpu_share": r["foreign_cpu_share"]})
                 if r["workload"] not in best or \
                         r["examples_per_second"] > best[r["workload"]][1]["examples_per_second"]:
                     best[r["workload"]] = (setting, r)

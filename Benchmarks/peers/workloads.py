@@ -174,7 +174,8 @@ def _core_busy(cores) -> float:
 class Interference:
     """How much of our cores' time went to OTHER processes during a timed region:
     (busy time of the pinned CPUs - this process's CPU time) / (wall time x CPUs).
-    Resolution is the kernel tick (10 ms), so it is rough for very short regions."""
+    Resolution is the kernel tick (10 ms): rough for short regions, None (unknown) for
+    regions under 0.1 s of CPU capacity; clamped to [0, 1]."""
 
     def __init__(self, cores):
         self.cores = set(cores)
@@ -187,7 +188,10 @@ class Interference:
         t = os.times()
         busy = _core_busy(self.cores) - self._t0[0]
         ours = t.user + t.system - self._t0[1]
-        return max(0.0, (busy - ours) / (wall * len(self.cores)))
+        capacity = wall * len(self.cores)
+        if capacity < 0.1:
+            return None
+        return min(1.0, max(0.0, (busy - ours) / capacity))
 
 
 def summarize(times: list, batch: int, steps: int, foreign=None) -> dict:
@@ -199,7 +203,7 @@ def summarize(times: list, batch: int, steps: int, foreign=None) -> dict:
         "repeat_seconds": [round(t, 6) for t in times],
     }
     if foreign is not None:
-        out["foreign_cpu_share"] = [round(x, 3) for x in foreign]
+        out["foreign_cpu_share"] = [None if x is None else round(x, 3) for x in foreign]
     return out
 
 
