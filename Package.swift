@@ -14,6 +14,11 @@ let package = Package(
     products: [
         .executable(name: "mlpd", targets: ["mlpd"])
     ],
+    // `swift build --traits MPI` adds multi-process training over Open MPI (MLPDistributed);
+    // the default build needs no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Train one model on several processes with Open MPI (needs libopenmpi-dev).")
+    ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +37,9 @@ let package = Package(
         .systemLibrary(
             name: "CHwloc", pkgConfig: "hwloc",
             providers: [.apt(["libhwloc-dev"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "MLPCore", swiftSettings: kernelFlags),
         .target(name: "MLPRuntime", dependencies: ["MLPCore", "CHwloc"]),
         .target(name: "MLPData", dependencies: ["MLPCore", "CZlib"]),
@@ -51,10 +59,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
+        .target(
+            name: "MLPDistributed",
+            dependencies: ["MLPTraining", "MLPRuntime", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         .executableTarget(
             name: "mlpd",
             dependencies: [
                 "MLPTraining", "MLPConfig", "MLPData", "MLPCore", "MLPDaemon",
+                .target(name: "MLPDistributed", condition: .when(traits: ["MPI"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),

@@ -12,6 +12,10 @@
 ///   summed inside each block in example order and the block sums are combined in one fixed
 ///   tree, so the trained weights are the same bytes for any thread count. A minibatch of m
 ///   examples has ⌈m / block_size⌉ blocks, the most workers a step can use.
+/// - `rank_reduction`: how MPI ranks combine their gradients (builds with the `MPI` trait):
+///   `deterministic` (default: the same canonical tree across ranks, so the weights are the same
+///   bytes for any number of ranks and threads) or `allreduce` (`MPI_Allreduce` of one sum per
+///   rank: less data, but the last bits may depend on the rank count). Ignored in one process.
 public struct ParallelConfig: Sendable, Equatable {
     public enum Threads: Sendable, Equatable {
         case auto
@@ -22,28 +26,34 @@ public struct ParallelConfig: Sendable, Equatable {
         case numa, compact, none
     }
 
+    public enum RankReduction: String, Sendable, Equatable, CaseIterable {
+        case deterministic, allreduce
+    }
+
     public var threads: Threads
     public var placement: Placement
     public var cpus: [Int]?
     public var smt: Bool
     public var fanIn: Int
     public var blockSize: Int
+    public var rankReduction: RankReduction
 
     public init(threads: Threads = .auto, placement: Placement = .numa, cpus: [Int]? = nil, smt: Bool = false,
-                fanIn: Int = 2, blockSize: Int = 16) {
+                fanIn: Int = 2, blockSize: Int = 16, rankReduction: RankReduction = .deterministic) {
         self.threads = threads
         self.placement = placement
         self.cpus = cpus
         self.smt = smt
         self.fanIn = fanIn
         self.blockSize = blockSize
+        self.rankReduction = rankReduction
     }
 }
 
 extension ParallelConfig {
     static let schema = KeySchema.mapping([
         .value("threads"), .value("placement"), .value("cpus"), .value("smt"), .value("fan_in"),
-        .value("block_size"),
+        .value("block_size"), .value("rank_reduction"),
     ])
 
     init(reading m: MappingReader) throws {
@@ -59,6 +69,7 @@ extension ParallelConfig {
         smt = try m.bool("smt", default: false)
         fanIn = try m.integer("fan_in", default: 2, atLeast: 2)
         blockSize = try m.integer("block_size", default: 16, atLeast: 1)
+        rankReduction = try m.keyword("rank_reduction", default: .deterministic, among: RankReduction.allCases)
         if let cpus, case .count(let n) = threads, n != cpus.count {
             throw m.error(at: "threads", "\(m.keyPath("threads")): \(n) threads, but \(m.keyPath("cpus")) lists \(cpus.count) CPUs")
         }
@@ -74,5 +85,6 @@ extension ParallelConfig {
         w.field("smt", YAMLWriter.bool(smt))
         w.field("fan_in", YAMLWriter.int(fanIn))
         w.field("block_size", YAMLWriter.int(blockSize))
+        w.field("rank_reduction", rankReduction.rawValue)
     }
 }

@@ -96,7 +96,15 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Reads a checkpoint; a truncated, corrupt or foreign file is an error naming it.
     public static func read(path: String) throws -> Checkpoint {
-        let file = try SafetensorsFile.read(path: path)
+        try parse(SafetensorsFile.read(path: path), path: path)
+    }
+
+    /// A checkpoint from a file's bytes (e.g. read by another MPI rank); errors name `path`.
+    public static func parse(bytes: [UInt8], path: String) throws -> Checkpoint {
+        try parse(SafetensorsFile.parse(bytes, file: path), path: path)
+    }
+
+    private static func parse(_ file: SafetensorsFile, path: String) throws -> Checkpoint {
         let meta = file.metadata
         func fail(_ what: String) -> TrainingError { TrainingError("\(path): not a usable mlpd checkpoint: \(what)") }
         guard meta["format"] == formatName else { throw fail("format is '\(meta["format"] ?? "")'") }

@@ -80,3 +80,12 @@ extension ParallelConfig {
         return ParallelSettings(threads: count, placement: placement, smt: smt, fanIn: fanIn)
     }
 }
+
+extension RankReduction {
+    public init(_ configured: ParallelConfig.RankReduction) {
+        switch configured {
+        case .deterministic: self = .deterministic
+        case .allreduce: self = .allreduce
+        }
+    }
+}

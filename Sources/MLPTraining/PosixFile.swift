@@ -6,9 +6,9 @@
 
 /// The few POSIX file operations the artifact writers share, each turning a failed call into an
 /// `ArtifactError` that names the file and gives `strerror(errno)`.
-enum PosixFile {
+public enum PosixFile {
     /// Reads the whole regular file at `path`.
-    static func readAll(path: String) throws(ArtifactError) -> [UInt8] {
+    public static func readAll(path: String) throws(ArtifactError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .posix("open", path: path) }
         defer { _ = close(fd) }

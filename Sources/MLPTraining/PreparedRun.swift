@@ -32,10 +32,12 @@ public struct PreparedRun: Sendable {
         return (train, test)
     }
 
-    public init(config: JobConfig) throws {
+    /// Loads and validates everything; workers are placed on `topology` (default: this machine
+    /// as this process may use it).
+    public init(config: JobConfig, topology: Topology? = nil) throws {
         self.config = config
         network = config.model.network
-        placement = try PlacementPlan.make(topology: try TopologyLoader.real(), settings: config.parallel.settings)
+        placement = try PlacementPlan.make(topology: try topology ?? TopologyLoader.real(), settings: config.parallel.settings)
         var (train, test) = try Self.loadData(config.data, network: network)
         switch config.data.scale {
         case .none: scaling = .none

@@ -12,6 +12,10 @@ import MLPRuntime
 /// nodes, every level split over parameter slices so all workers share it; finally each worker
 /// applies the optimizer to its slice. The weights after a step are the same bytes for any
 /// number of workers.
+///
+/// With a process group (MPI ranks, each with its own pool), the tree spans every rank's
+/// workers: rank r runs global workers r·T ..< (r+1)·T, sums the nodes that lie inside it, and
+/// the ranks exchange the rest as `rankReduction` says (`RankExchangePlan`).
 public final class Trainer {
     public let network: Network
     public let parameters: FloatBuffer
@@ -20,6 +24,9 @@ public final class Trainer {
     public let blockSize: Int
     public let fanIn: Int
     public let pool: WorkerPool
+    /// The other processes training this model, if any.
+    public let group: ProcessGroup?
+    public let rankReduction: RankReduction
     /// Steps taken so far, over all epochs.
     public private(set) var step = 0
     /// Accumulated time per phase, summed over workers (for bench and the daemon's metrics).
@@ -39,13 +46,15 @@ public final class Trainer {
 
     private let states: [WorkerState]
     private var plans: [Int: BlockTreePlan] = [:]
+    private var exchanges: [Int: RankExchange] = [:]
     private let blockCosts: UnsafeMutableBufferPointer<Double>
     private let workspaceCapacity: Int
     /// Evaluates the current parameters (shares the parameter slab).
     public private(set) lazy var evaluator = Evaluator(network: network, parameters: parameters, batchSize: batchSize)
 
     public init(network: Network, parameters: [Float], optimizer: Optimizer, batchSize: Int,
-                pool: WorkerPool, blockSize: Int = 16, fanIn: Int = 2) {
+                pool: WorkerPool, blockSize: Int = 16, fanIn: Int = 2, group: ProcessGroup? = nil,
+                rankReduction: RankReduction = .deterministic) {
         precondition(parameters.count == network.parameterCount && batchSize >= 1 && blockSize >= 1 && fanIn >= 2)
         self.network = network
         self.parameters = FloatBuffer(parameters)
@@ -54,11 +63,14 @@ public final class Trainer {
         self.blockSize = blockSize
         self.fanIn = fanIn
         self.pool = pool
+        self.group = (group?.size ?? 1) > 1 ? group : nil
+        self.rankReduction = rankReduction
         states = (0..<pool.size).map { _ in WorkerState() }
         workerSeconds = Array(repeating: PhaseTimes(), count: pool.size)
         let blocks = (batchSize + blockSize - 1) / blockSize
         blockCosts = .allocate(capacity: blocks)
-        workspaceCapacity = min(batchSize, (blocks + pool.size - 1) / pool.size * blockSize)
+        let workers = pool.size * (self.group?.size ?? 1)
+        workspaceCapacity = min(batchSize, (blocks + workers - 1) / workers * blockSize)
     }
 
     deinit { blockCosts.deallocate() }
@@ -80,22 +92,41 @@ public final class Trainer {
 
     /// Time spent per phase (seconds): compute (gather, forward, backward, the worker's own
     /// tree nodes), reduction (the upper tree levels fused with the optimizer update, chunk by
-    /// chunk), waiting (at the barrier).
+    /// chunk), waiting (at the barrier), communication (exchanging with the other ranks; worker
+    /// 0 only, while the others wait).
     public struct PhaseTimes: Sendable, Equatable {
-        public var compute = 0.0, reduction = 0.0, waiting = 0.0
-        public var total: Double { compute + reduction + waiting }
+        public var compute = 0.0, reduction = 0.0, waiting = 0.0, communication = 0.0
+        public var total: Double { compute + reduction + waiting + communication }
 
-        public init(compute: Double = 0, reduction: Double = 0, waiting: Double = 0) {
-            (self.compute, self.reduction, self.waiting) = (compute, reduction, waiting)
+        public init(compute: Double = 0, reduction: Double = 0, waiting: Double = 0, communication: Double = 0) {
+            (self.compute, self.reduction, self.waiting, self.communication) = (compute, reduction, waiting, communication)
+        }
+
+        static func += (a: inout PhaseTimes, b: PhaseTimes) {
+            a.compute += b.compute
+            a.reduction += b.reduction
+            a.waiting += b.waiting
+            a.communication += b.communication
         }
     }
 
     /// The plan for minibatches of `m` examples (an epoch has at most two sizes).
     func plan(for m: Int) -> BlockTreePlan {
         if let plan = plans[m] { return plan }
-        let plan = BlockTreePlan(exampleCount: m, blockSize: blockSize, fanIn: fanIn, workers: pool.size)
+        let plan = BlockTreePlan(exampleCount: m, blockSize: blockSize, fanIn: fanIn,
+                                 workers: pool.size * (group?.size ?? 1))
         plans[m] = plan
         return plan
+    }
+
+    /// The exchange between ranks for minibatches of `m` examples (only with a group).
+    private func rankExchange(for m: Int, group: ProcessGroup) -> RankExchange {
+        if let exchange = exchanges[m] { return exchange }
+        let blockPlan = plan(for: m)
+        let exchange = RankExchange(plan: RankExchangePlan(plan: blockPlan, rank: group.rank, ranks: group.size),
+                                    blockPlan: blockPlan, parameterCount: network.parameterCount, mode: rankReduction)
+        exchanges[m] = exchange
+        return exchange
     }
 
     /// What the workers of the current step need (set by `trainStep`, read by `work`).
@@ -103,6 +134,7 @@ public final class Trainer {
         var data: Dataset
         var indices: ArraySlice<Int>
         var plan: BlockTreePlan
+        var exchange: RankExchange?
         var learningRate: Float
     }
     private var context: StepContext?
@@ -113,20 +145,20 @@ public final class Trainer {
         precondition(m >= 1 && m <= batchSize)
         let plan = plan(for: m)
         optimizer.beginStep()
-        context = StepContext(data: data, indices: indices, plan: plan, learningRate: learningRate)
+        let exchange = group.map { rankExchange(for: m, group: $0) }
+        context = StepContext(data: data, indices: indices, plan: plan, exchange: exchange, learningRate: learningRate)
         pool.run(self)
         context = nil
-        let costs = blockCosts
         var cost = 0.0, correct = 0
-        for b in 0..<plan.blockCount { cost += costs[b] }
+        if let exchange {
+            (cost, correct) = exchange.gatheredStatistics()
+        } else {
+            for b in 0..<plan.blockCount { cost += blockCosts[b] }
+            for state in states { correct += state.correct }
+        }
         for (w, state) in states.enumerated() {
-            correct += state.correct
-            workerSeconds[w].compute += state.times.compute
-            workerSeconds[w].reduction += state.times.reduction
-            workerSeconds[w].waiting += state.times.waiting
-            phaseSeconds.compute += state.times.compute
-            phaseSeconds.reduction += state.times.reduction
-            phaseSeconds.waiting += state.times.waiting
+            workerSeconds[w] += state.times
+            phaseSeconds += state.times
             state.times = PhaseTimes()
         }
         step += 1
@@ -140,9 +172,13 @@ public final class Trainer {
         return workspace
     }
 
+    /// A node buffer of this process's worker `b.worker` (a global index with a group).
     private func buffer(_ b: BlockTreePlan.Buffer) -> UnsafeMutablePointer<Float> {
-        states[b.worker].nodeBuffers[b.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }
+        states[b.worker - firstWorker].nodeBuffers[b.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }
     }
+
+    /// The global index of this process's worker 0.
+    private var firstWorker: Int { (group?.rank ?? 0) * pool.size }
 
     /// Floats per chunk of the fused reduction and update: 16 KiB per buffer, so a chunk of
     /// every node buffer, the parameters and the optimizer state stay in L2 together.
@@ -190,7 +226,7 @@ extension Trainer: WorkerTask {
             state.times[keyPath: phase] += Double(now &- mark) * 1e-9
             mark = now
         }
-        let share = plan.examples[w]
+        let share = plan.examples[firstWorker + w]
         state.correct = 0
         if !share.isEmpty {
             let workspace = workspace(state)
@@ -206,7 +242,7 @@ extension Trainer: WorkerTask {
                 start += length
             }
             state.correct = workspace.countCorrect(data, indices: rows)
-            let nodes = plan.nodes[w]
+            let nodes = plan.nodes[firstWorker + w]
             while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
             state.nodeList.removeAll(keepingCapacity: true)
             for node in nodes {
@@ -226,22 +262,85 @@ extension Trainer: WorkerTask {
         pool.barrier.arriveAndWait()
         lap(\.waiting)
         let slice = Self.slice(w, of: workers, count: parameterCount)
+        if let exchange = context.exchange {
+            exchangeAndUpdate(worker: w, slice: slice, exchange: exchange, batchSize: m, learningRate: learningRate, lap: lap)
+            return
+        }
         let root = buffer(plan.root)
         var chunkStart = slice.lowerBound
         while chunkStart < slice.upperBound {
             let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
-            for level in plan.levels {
-                for combine in level {
-                    let destination = buffer(combine.destination)
-                    for source in combine.sources {
-                        let s = UnsafePointer(buffer(source))
-                        for i in chunk { destination[i] += s[i] }
-                    }
-                }
-            }
+            combine(plan.levels, chunk: chunk, in: nil)
             optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
             chunkStart = chunk.upperBound
         }
         lap(\.reduction)
+    }
+
+
+    /// The part of a step after the workers' own nodes, with other ranks: this rank's inner
+    /// tree levels (and, for `allreduce`, its sum) over worker w's slice; worker 0 exchanges
+    /// with the other ranks; then the tree levels across ranks and the update, over the slice.
+    private func exchangeAndUpdate(worker w: Int, slice: Range<Int>, exchange: RankExchange, batchSize m: Int,
+                                   learningRate: Float, lap: (WritableKeyPath<PhaseTimes, Double>) -> Void) {
+        let plan = exchange.plan
+        let exports = plan.exports[plan.rank]
+        let gathered = exchange.gathered.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        var chunkStart = slice.lowerBound
+        while chunkStart < slice.upperBound {
+            let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
+            combine(plan.localLevels, chunk: chunk, in: nil)
+            switch exchange.mode {
+            case .deterministic:
+                for b in exports {
+                    let (s, d) = (UnsafePointer(buffer(b)), exchange.slot(b))
+                    for i in chunk { d[i] = s[i] }
+                }
+            case .allreduce:
+                for i in chunk { gathered[i] = 0 }
+                for b in exports {
+                    let s = UnsafePointer(buffer(b))
+                    for i in chunk { gathered[i] += s[i] }
+                }
+            }
+            chunkStart = chunk.upperBound
+        }
+        lap(\.reduction)
+        pool.barrier.arriveAndWait()
+        lap(\.waiting)
+        if w == 0, let group {
+            exchange.communicate(group, costs: blockCosts, correct: states.reduce(0) { $0 + $1.correct })
+            lap(\.communication)
+        }
+        pool.barrier.arriveAndWait()
+        lap(\.waiting)
+        let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let root = exchange.mode == .deterministic ? exchange.slot(plan.root) : gathered
+        chunkStart = slice.lowerBound
+        while chunkStart < slice.upperBound {
+            let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
+            if exchange.mode == .deterministic { combine(plan.globalLevels, chunk: chunk, in: exchange) }
+            optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
+            chunkStart = chunk.upperBound
+        }
+        lap(\.reduction)
+    }
+
+    /// Runs `levels` of combines over `chunk` of each buffer (`destination += sources`, in order),
+    /// on this process's node buffers or on the slots gathered from all ranks.
+    private func combine(_ levels: [[BlockTreePlan.Combine]], chunk: Range<Int>, in gathered: RankExchange?) {
+        func pointer(_ b: BlockTreePlan.Buffer) -> UnsafeMutablePointer<Float> {
+            if let gathered { return gathered.slot(b) }
+            return buffer(b)
+        }
+        for level in levels {
+            for combine in level {
+                let destination = pointer(combine.destination)
+                for source in combine.sources {
+                    let s = UnsafePointer(pointer(source))
+                    for i in chunk { destination[i] += s[i] }
+                }
+            }
+        }
     }
 }

@@ -48,20 +48,27 @@ public struct RunSummary: Codable, Sendable, Equatable {
 /// One training run: epochs of minibatch steps, evaluation after each epoch, and the run
 /// directory — `config.yaml` at the start, `metrics.csv` and `curves.svg` after every epoch,
 /// `model.safetensors` and `summary.json` at the end — each file written atomically.
+///
+/// With a process group (MPI ranks), every rank trains the same model on its part of each
+/// minibatch; only rank 0 evaluates and writes the run directory and checkpoints.
 public final class TrainingRun {
     public let prepared: PreparedRun
     public let trainer: Trainer
     public let directory: String
+    /// Whether this process evaluates and writes files (rank 0, or the only process).
+    public let isWriter: Bool
 
-    public init(prepared: PreparedRun) {
+    public init(prepared: PreparedRun, group: ProcessGroup? = nil) {
         self.prepared = prepared
         let train = prepared.config.train
         let optimizer = Optimizer(kind: train.optimizerKind, weightDecay: Float(train.optimizer.weightDecay),
                                   network: prepared.network)
         trainer = Trainer(network: prepared.network, parameters: prepared.initialParameters,
                           optimizer: optimizer, batchSize: train.batchSize, pool: WorkerPool(placement: prepared.placement),
-                          blockSize: prepared.config.parallel.blockSize, fanIn: prepared.config.parallel.fanIn)
+                          blockSize: prepared.config.parallel.blockSize, fanIn: prepared.config.parallel.fanIn,
+                          group: group, rankReduction: RankReduction(prepared.config.parallel.rankReduction))
         directory = prepared.config.output.dir
+        isWriter = (group?.rank ?? 0) == 0
     }
 
     /// The hash a checkpoint must match: the resolved config without its `parallel` section,
@@ -97,8 +104,10 @@ public final class TrainingRun {
         let schedule = config.train.learningRateSchedule
         let resolved = config.resolvedYAML()
         let configHash = Self.checkpointHash(config)
-        try AtomicFile.createDirectory(directory)
-        try AtomicFile.write(resolved, to: path(Self.fileNames.config))
+        if isWriter {
+            try AtomicFile.createDirectory(directory)
+            try AtomicFile.write(resolved, to: path(Self.fileNames.config))
+        }
 
         // Position and partial sums, from a checkpoint or from zero.
         var startEpoch = 0, startStep = 0
@@ -119,7 +128,8 @@ public final class TrainingRun {
         let clock = ContinuousClock()
         var lastCheckpoint = clock.now
         /// Saves the position "`stepInEpoch` steps into `epoch`" with the epoch's partial sums.
-        func saveCheckpoint(_ store: CheckpointStore, epoch: Int, stepInEpoch: Int, epochSeconds: Double) throws -> String {
+        func saveCheckpoint(_ store: CheckpointStore, epoch: Int, stepInEpoch: Int, epochSeconds: Double) throws -> String? {
+            guard isWriter else { return nil }
             let checkpoint = Checkpoint(
                 epoch: epoch, stepInEpoch: stepInEpoch, globalStep: trainer.step, optimizerSteps: trainer.optimizer.stepCount,
                 configHash: configHash, orderSeed: config.train.seed, epochCost: cost, epochCorrect: correct,
@@ -167,7 +177,7 @@ public final class TrainingRun {
             }
             let epochSeconds = carriedSeconds + seconds(clock.now - start)
             trainingSeconds += epochSeconds
-            let test = prepared.test.map { trainer.evaluator.evaluate($0) }
+            let test = isWriter ? prepared.test.map { trainer.evaluator.evaluate($0) } : nil
             let metrics = EpochMetrics(
                 epoch: epoch + 1, steps: trainer.step, learningRate: rate,
                 trainCost: cost / Double(train.count),
@@ -176,8 +186,10 @@ public final class TrainingRun {
                 examplesPerSecond: Double(train.count) / max(epochSeconds, 1e-9), seconds: epochSeconds)
             history.append(metrics)
             (cost, correct, seen, carriedSeconds) = (0, 0, 0, 0)
-            try AtomicFile.write(MetricsCSV.render(history), to: path(Self.fileNames.metrics))
-            try AtomicFile.write(CurvesChart.svg(history, title: "mlpd — \(directory)"), to: path(Self.fileNames.curves))
+            if isWriter {
+                try AtomicFile.write(MetricsCSV.render(history), to: path(Self.fileNames.metrics))
+                try AtomicFile.write(CurvesChart.svg(history, title: "mlpd — \(directory)"), to: path(Self.fileNames.curves))
+            }
             observer?.epochCompleted(metrics, of: epochs)
             // Epoch boundaries are natural checkpoints: nothing partial to carry.
             if epoch + 1 < epochs, let store = control.checkpointStore,
@@ -189,8 +201,10 @@ public final class TrainingRun {
             }
         }
 
-        let model = ModelFile(network: prepared.network, parameters: trainer.parameters.array, scaling: prepared.scaling)
-        try model.write(to: path(Self.fileNames.model))
+        if isWriter {
+            let model = ModelFile(network: prepared.network, parameters: trainer.parameters.array, scaling: prepared.scaling)
+            try model.write(to: path(Self.fileNames.model))
+        }
         let best = history.indices.filter { history[$0].testAccuracy != nil }
             .max { history[$0].testAccuracy! < history[$1].testAccuracy! }
         let examplesPerSecond = Double(train.count * epochs) / max(trainingSeconds, 1e-9)
@@ -206,7 +220,9 @@ public final class TrainingRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        try AtomicFile.write(Array(try encoder.encode(summary)) + [UInt8(ascii: "\n")], to: path(Self.fileNames.summary))
+        if isWriter {
+            try AtomicFile.write(Array(try encoder.encode(summary)) + [UInt8(ascii: "\n")], to: path(Self.fileNames.summary))
+        }
         return .finished(summary)
     }
 }

@@ -5,10 +5,15 @@ import MLPTraining
 /// at most ten times a second. Always: one line per epoch on stdout.
 final class ProgressReporter: TrainingObserver {
     let interactive: Bool
+    /// Prints nothing (MPI ranks other than 0).
+    let quiet: Bool
     private var lastDraw = ContinuousClock.now
     private var lineShown = false
 
-    init(interactive: Bool) { self.interactive = interactive }
+    init(interactive: Bool, quiet: Bool = false) {
+        self.interactive = interactive
+        self.quiet = quiet
+    }
 
     func stepCompleted(_ p: StepProgress) {
         guard interactive, ContinuousClock.now - lastDraw > .milliseconds(100) else { return }
@@ -21,6 +26,7 @@ final class ProgressReporter: TrainingObserver {
     }
 
     func epochCompleted(_ m: EpochMetrics, of totalEpochs: Int) {
+        guard !quiet else { return }
         clearLine()
         var line = String(format: "epoch %d/%d  train_cost %.6f", m.epoch, totalEpochs, m.trainCost)
         if let a = m.trainAccuracy { line += String(format: "  train_acc %.4f", a) }

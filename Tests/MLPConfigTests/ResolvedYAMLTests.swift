@@ -121,6 +121,7 @@ struct ResolvedYAMLTests {
               smt: false
               fan_in: 2
               block_size: 16
+              rank_reduction: deterministic
 
             """
         #expect(try parse(digitsYAML).resolvedYAML() == expected)

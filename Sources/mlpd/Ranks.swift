@@ -1,0 +1,67 @@
+import Foundation
+import MLPRuntime
+import MLPTraining
+#if MPI
+import MLPDistributed
+#endif
+
+/// The MPI side of a command: present when mlpd is built with the `MPI` trait and started by
+/// `mpirun`; a single process otherwise. Commands call these without `#if`.
+enum Ranks {
+    /// The job's ranks, or nil in a single process. A build without MPI that `mpirun` started
+    /// as several ranks refuses to run (each rank would train alone and write the same files).
+    static func group() throws -> (any ProcessGroup)? {
+        #if MPI
+        return MPIProcessGroup.isLaunchedByMPI ? MPIProcessGroup.world() : nil
+        #else
+        if let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init), size > 1 {
+            throw RanksError("mpirun started \(size) ranks, but this mlpd was built without MPI: build it with "
+                             + "`swift build -c release --traits MPI` (needs libopenmpi-dev)")
+        }
+        return nil
+        #endif
+    }
+
+    /// This rank's share of the machine and warnings about the launch's binding (see
+    /// `RankPlacement`); nil without a group.
+    static func topology(_ group: (any ProcessGroup)?) throws -> (topology: Topology, warnings: [String])? {
+        #if MPI
+        if let mpi = group as? MPIProcessGroup { return try MPIJob.rankTopology(mpi) }
+        #endif
+        return nil
+    }
+
+    /// The checkpoint to resume from: read by rank 0 and sent to all ranks.
+    static func latestCheckpoint(_ group: (any ProcessGroup)?, store: CheckpointStore, configHash: String) throws
+        -> (checkpoint: Checkpoint, path: String, skipped: [String])?
+    {
+        #if MPI
+        if let mpi = group as? MPIProcessGroup {
+            return try MPIJob.sharedCheckpoint(mpi, store: store, configHash: configHash)
+        }
+        #endif
+        return store.latest(configHash: configHash)
+    }
+
+    /// Ends the job on every rank after an error on this one (`MPI_Abort`): the other ranks may
+    /// be waiting for it in a collective.
+    static func abort(_ group: (any ProcessGroup)?, _ message: String) -> Never {
+        #if MPI
+        if let mpi = group as? MPIProcessGroup { mpi.abort(message) }
+        #endif
+        FileHandle.standardError.write(Data(message.utf8))
+        exit(1)
+    }
+
+    /// Ends MPI after a successful run.
+    static func finish(_ group: (any ProcessGroup)?) {
+        #if MPI
+        if group is MPIProcessGroup { MPIProcessGroup.finalize() }
+        #endif
+    }
+}
+
+struct RanksError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
