@@ -72,10 +72,12 @@ public final class TrainingRun {
     }
 
     /// The hash a checkpoint must match: the resolved config without its `parallel` section,
-    /// since the weights do not depend on the thread count or placement.
+    /// since the weights do not depend on the thread count, placement or rank count, and
+    /// without `output`, so that a run directory may be moved or copied and resumed.
     public static func checkpointHash(_ config: JobConfig) -> String {
         var invariant = config
         invariant.parallel = ParallelConfig()
+        invariant.output = OutputConfig(dir: "")
         return Checkpoint.hash(of: invariant.resolvedYAML())
     }
 

@@ -19,10 +19,17 @@ struct CLI {
         return directory.appendingPathComponent("mlpd")
     }
 
+    /// `mpirun` starting `ranks` copies of the binary, as root, oversubscribing this 2-core
+    /// machine, with a time limit so that a hang fails the test instead of the suite.
+    static func mpirun(ranks: Int, _ arguments: [String], limit seconds: Int = 300) throws -> Result {
+        try run(["\(seconds)", "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", binary.path] + arguments,
+                executable: URL(fileURLWithPath: "/usr/bin/timeout"))
+    }
+
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot, executable: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
