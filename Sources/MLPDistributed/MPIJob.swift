@@ -38,3 +38,41 @@ public enum MPIJob {
     }
 }
 #endif
+
+#if MPI
+extension MPIJob {
+    /// `mlpd topology` under mpirun: on rank 0, one line per rank — host, the PUs mpirun bound
+    /// it to, the share mlpd uses, and its workers' PUs and NUMA nodes — then every warning
+    /// about the launch (ranks sharing or overlapping CPUs, more workers than PUs). Nil on the
+    /// other ranks.
+    public static func rankReport(_ group: MPIProcessGroup, settings: ParallelSettings) throws -> String? {
+        let bound = try TopologyLoader.real()
+        let (topology, shareWarnings) = try rankTopology(group)
+        let plan = try PlacementPlan.make(topology: topology, settings: settings)
+        let workers = plan.workers.map { w in w.pu.map { "\($0)" + (w.numaNode.map { "/n\($0)" } ?? "") } ?? "-" }
+        let line = [String(group.rank), MPIProcessGroup.processorName, formatCPUList(bound.allowedPUs),
+                    formatCPUList(topology.allowedPUs), workers.joined(separator: " ")].joined(separator: "\t")
+        let lines = group.allGather(bytes: Array((line + "\u{1}" + plan.warnings.joined(separator: "\u{2}")).utf8))
+            .map { String(decoding: $0, as: UTF8.self) }
+        guard group.rank == 0 else { return nil }
+        var out = "MPI: \(group.size) ranks; each rank places \(plan.workers.count) worker\(plan.workers.count == 1 ? "" : "s") "
+            + "(\(plan.policy)) inside its share\n"
+            + "  (bound: PUs mpirun bound the rank to; share: PUs mlpd uses; workers: PU/NUMA node)\n"
+        var rows = [["rank", "host", "bound", "share", "workers"]]
+        var warnings = shareWarnings
+        for entry in lines {
+            let parts = entry.split(separator: "\u{1}", omittingEmptySubsequences: false)
+            rows.append(parts[0].split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            let rank = rows.count - 2
+            for warning in parts[1].split(separator: "\u{2}") where !warning.isEmpty { warnings.append("rank \(rank): \(warning)") }
+        }
+        let widths = (0..<5).map { c in rows.map { $0[c].count }.max()! }
+        for row in rows {
+            out += "  " + row.enumerated().map { c, cell in c == 4 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ") + "\n"
+        }
+        for warning in warnings { out += "warning: \(warning)\n" }
+        return out
+    }
+}
+#endif

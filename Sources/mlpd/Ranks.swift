@@ -31,6 +31,14 @@ enum Ranks {
         return nil
     }
 
+    /// `mlpd topology` under mpirun: the per-rank table, on rank 0 (nil on the others).
+    static func report(_ group: any ProcessGroup, settings: ParallelSettings) throws -> String? {
+        #if MPI
+        if let mpi = group as? MPIProcessGroup { return try MPIJob.rankReport(mpi, settings: settings) }
+        #endif
+        return nil
+    }
+
     /// The checkpoint to resume from: read by rank 0 and sent to all ranks.
     static func latestCheckpoint(_ group: (any ProcessGroup)?, store: CheckpointStore, configHash: String) throws
         -> (checkpoint: Checkpoint, path: String, skipped: [String])?

@@ -8,7 +8,7 @@ struct TopologyCommand: ParsableCommand {
         abstract: "Show the machine as hwloc sees it, the worker placement and the reduction tree.",
         discussion: """
             Plans for another machine: --synthetic "package:2 numa:2 core:8 pu:2" or --xml FILE \
-            (from `lstopo --of xml` on that machine). Binding happens only on the real machine.
+            (from `lstopo --of xml` on that machine). Binding happens only on the real machine.             Under mpirun (a build with --traits MPI), rank 0 prints each rank's binding, the CPUs             its workers use and warnings about the launch (docs/distributed.md).
             """)
 
     @Option(help: "A synthetic hwloc topology description.")
@@ -59,9 +59,13 @@ struct TopologyCommand: ParsableCommand {
                 where_ = .cpus(list.map { $0! })
             }
             guard fanIn >= 2 else { throw ValidationError("--fan-in must be ≥ 2") }
-            let report = try TopologyReport.make(
-                topology: try TopologyLoader.load(source),
-                settings: ParallelSettings(threads: count, placement: where_, smt: smt, fanIn: fanIn))
+            let settings = ParallelSettings(threads: count, placement: where_, smt: smt, fanIn: fanIn)
+            if source == .real, !json, let group = try Ranks.group(), group.size > 1 {
+                if let table = try Ranks.report(group, settings: settings) { print(table, terminator: "") }
+                Ranks.finish(group)
+                return
+            }
+            let report = try TopologyReport.make(topology: try TopologyLoader.load(source), settings: settings)
             print(json ? try report.json() : report.render(), terminator: json ? "\n" : "")
         }
     }

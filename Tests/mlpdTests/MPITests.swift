@@ -98,6 +98,15 @@ import Testing
         #expect(try model(dir, "k") == model(dir, "ref"))
     }
 
+    @Test func topologyShowsEveryRanksBindingAndWarnsWhenTheyShareCPUs() throws {
+        let result = try CLI.mpirun(ranks: 4, ["topology", "--threads", "1"], limit: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.split(separator: " ").first.flatMap { Int($0) } != nil }
+        #expect(rows.count == 4, "\(result.stdout)")
+        #expect(result.stdout.contains("MPI: 4 ranks"))
+        #expect(result.stdout.contains("warning: ranks 0, 1, 2, 3 on"), "4 ranks on 2 cores share them")
+    }
+
     @Test func anErrorOnTheRanksEndsTheJob() throws {
         let result = try CLI.mpirun(ranks: 2, ["train", "configs/mnist.yaml", "--set", "train.epochs=zero"], limit: 60)
         #expect(result.status != 0 && result.status != 124, "fails without hanging")
