@@ -78,15 +78,34 @@ public final class Trainer {
         public var correct: Int
     }
 
-    /// Time spent per phase (seconds): compute (gather, forward, backward, the worker's own
-    /// tree nodes), reduction (the upper tree levels fused with the optimizer update, chunk by
-    /// chunk), waiting (at the barrier).
+    /// Time spent per phase (seconds): forward (gather, forward pass, cost), backward (δ
+    /// recursion and the worker's own tree nodes of ∇W, ∇b), waiting (at the barrier), reduction
+    /// (the upper tree levels) and update (the optimizer) — the last two interleaved chunk by
+    /// chunk, each chunk's part timed separately (two clock reads per 16 KiB chunk).
     public struct PhaseTimes: Sendable, Equatable {
-        public var compute = 0.0, reduction = 0.0, waiting = 0.0
-        public var total: Double { compute + reduction + waiting }
+        public var forward = 0.0, backward = 0.0, reduction = 0.0, update = 0.0, waiting = 0.0
+        /// Forward and backward: the work that scales with the examples.
+        public var compute: Double { forward + backward }
+        public var total: Double { forward + backward + reduction + update + waiting }
 
-        public init(compute: Double = 0, reduction: Double = 0, waiting: Double = 0) {
-            (self.compute, self.reduction, self.waiting) = (compute, reduction, waiting)
+        public init(forward: Double = 0, backward: Double = 0, reduction: Double = 0, update: Double = 0,
+                    waiting: Double = 0) {
+            (self.forward, self.backward, self.reduction, self.update, self.waiting) =
+                (forward, backward, reduction, update, waiting)
+        }
+
+        public static func += (lhs: inout PhaseTimes, rhs: PhaseTimes) {
+            lhs.forward += rhs.forward
+            lhs.backward += rhs.backward
+            lhs.reduction += rhs.reduction
+            lhs.update += rhs.update
+            lhs.waiting += rhs.waiting
+        }
+
+        public static func - (lhs: PhaseTimes, rhs: PhaseTimes) -> PhaseTimes {
+            PhaseTimes(forward: lhs.forward - rhs.forward, backward: lhs.backward - rhs.backward,
+                       reduction: lhs.reduction - rhs.reduction, update: lhs.update - rhs.update,
+                       waiting: lhs.waiting - rhs.waiting)
         }
     }
 
@@ -121,12 +140,8 @@ public final class Trainer {
         for b in 0..<plan.blockCount { cost += costs[b] }
         for (w, state) in states.enumerated() {
             correct += state.correct
-            workerSeconds[w].compute += state.times.compute
-            workerSeconds[w].reduction += state.times.reduction
-            workerSeconds[w].waiting += state.times.waiting
-            phaseSeconds.compute += state.times.compute
-            phaseSeconds.reduction += state.times.reduction
-            phaseSeconds.waiting += state.times.waiting
+            workerSeconds[w] += state.times
+            phaseSeconds += state.times
             state.times = PhaseTimes()
         }
         step += 1
@@ -206,6 +221,7 @@ extension Trainer: WorkerTask {
                 start += length
             }
             state.correct = workspace.countCorrect(data, indices: rows)
+            lap(\.forward)
             let nodes = plan.nodes[w]
             while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
             state.nodeList.removeAll(keepingCapacity: true)
@@ -218,7 +234,7 @@ extension Trainer: WorkerTask {
                 workspace.backward(parameters: p, count: rows.count, nodes: $0, blockSize: blockSize, fanIn: fanIn)
             }
         }
-        lap(\.compute)
+        lap(\.backward)
         // One barrier: after it, every node buffer is complete. Every tree level and the
         // update use the same parameter slices, so worker w only ever touches slice w of
         // every buffer: no barrier between levels, and the levels and the update run chunk
@@ -239,7 +255,9 @@ extension Trainer: WorkerTask {
                     }
                 }
             }
+            lap(\.reduction)
             optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
+            lap(\.update)
             chunkStart = chunk.upperBound
         }
         lap(\.reduction)
