@@ -39,9 +39,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print CSV.")
     var csv = false
 
+    @Option(help: "Also write a chart of speedup and efficiency against threads (SVG, written atomically).")
+    var svg: String?
+
     func run() throws {
         try reportingErrors {
             guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
+            if let svg {
+                let folder = (svg as NSString).deletingLastPathComponent
+                guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+                    throw ValidationError("--svg \(svg): the folder \(folder.isEmpty ? "." : folder) does not exist or is not writable")
+                }
+            }
             let job = try Benchmark.loadConfig(path: config, overrides: overrides)
             let topology = try TopologyLoader.real()
             let cores = Set(topology.cores.filter { !Set($0.pus).isDisjoint(with: topology.allowedPUs) }.map(\.index)).count
@@ -57,6 +66,10 @@ struct Bench: ParsableCommand {
             }
             let report = try Benchmark.run(config: job, threads: counts, steps: steps, warmup: warmup, repeats: repeats,
                                            topology: topology)
+            if let svg {
+                let title = "mlpd bench \(report.layers.map(String.init).joined(separator: "-")), batch \(report.batchSize)"
+                try AtomicFile.write(ScalingChart.svg(report.results, title: title, subtitle: report.machine.summary), to: svg)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
