@@ -40,7 +40,9 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"])]),
-        .target(name: "MLPCore", swiftSettings: kernelFlags),
+        // Header only: tells MLPCore which vector ISA its own `-target-cpu` enabled.
+        .systemLibrary(name: "CKernelISA"),
+        .target(name: "MLPCore", dependencies: ["CKernelISA"], swiftSettings: kernelFlags),
         .target(name: "MLPRuntime", dependencies: ["MLPCore", "CHwloc"]),
         .target(name: "MLPData", dependencies: ["MLPCore", "CZlib"]),
         .target(name: "MLPConfig", dependencies: [.product(name: "Yams", package: "Yams")]),

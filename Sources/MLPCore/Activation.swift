@@ -60,6 +60,69 @@ public enum Activation: Sendable, Equatable, Hashable {
         }
     }
 
+    // MARK: - Vector sigmoid (Float)
+
+    /// σ(z + b) in place, `rows` rows of `width`: the forward pass's bias and sigmoid in one
+    /// pass, 16 units at a time with `exp16`. Scalar `expf` calls took ~12% of a `small` step
+    /// (perf, 1 thread). Deterministic per element, so results stay independent of how a batch
+    /// is split; it differs from `value` (glibc's expf) by at most a few ulp (tested).
+    public static func sigmoidAddingBias(_ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                         rows: Int, width: Int) {
+        typealias V = SIMD16<Float>
+        let one = V(repeating: 1)
+        let braw = UnsafeRawPointer(bias)
+        for r in 0..<rows {
+            let row = z + r &* width
+            let raw = UnsafeMutableRawPointer(row)
+            var j = 0
+            while j &+ 16 <= width {
+                let x = raw.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+                    + braw.loadUnaligned(fromByteOffset: j &* 4, as: V.self)
+                raw.storeBytes(of: one / (one + exp16(-x)), toByteOffset: j &* 4, as: V.self)
+                j &+= 16
+            }
+            if j < width {
+                // The tail goes through the same vector function, padded, so every unit of a
+                // row gets the same arithmetic whatever the width.
+                var x = V(repeating: 0)
+                for t in 0..<(width &- j) { x[t] = row[j &+ t] + bias[j &+ t] }
+                let y = one / (one + exp16(-x))
+                for t in 0..<(width &- j) { row[j &+ t] = y[t] }
+            }
+        }
+    }
+
+    /// e^x for 16 floats: x = n·ln 2 + r with |r| ≤ ln2/2 (ln 2 split in two, Cody–Waite, so
+    /// r is exact), e^r = 1 + r + r²·P(r) with Cephes' degree-5 minimax P for expf, times 2^n built in the
+    /// exponent bits. Inputs are clamped to [−87.3, 88.3] so 2^n stays a normal float; NaN stays
+    /// NaN.
+    @inline(__always)
+    static func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        typealias V = SIMD16<Float>
+        // Clamp by compare-and-blend: the generic `clamped` and Float→Int32 vector conversion
+        // compile to per-lane library calls (perf), compares and blends to single instructions.
+        // NaN fails both compares and stays NaN.
+        var xc = x
+        xc.replace(with: V(repeating: -87.3), where: x .< V(repeating: -87.3))
+        xc.replace(with: V(repeating: 88.3), where: x .> V(repeating: 88.3))
+        let n = (xc * V(repeating: 1.442_695_04)).rounded(.toNearestOrEven)
+        var r = xc.addingProduct(n, V(repeating: -0.693_359_375))
+        r = r.addingProduct(n, V(repeating: 2.121_944_4e-4))
+        // e^r = 1 + r + r² · P(r), P by Horner with one FMA per coefficient.
+        var p = V(repeating: 1.987_569_15e-4)
+        p = V(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = V(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = V(repeating: 4.166_579_6e-2).addingProduct(p, r)
+        p = V(repeating: 1.666_666_5e-1).addingProduct(p, r)
+        p = V(repeating: 5.000_000_1e-1).addingProduct(p, r)
+        let er = (r + V(repeating: 1)).addingProduct(p, r * r)
+        // 2^n: n + 127 + 2^23 is exact with the integer n + 127 (1 … 254) in its low mantissa
+        // bits; shifted into the exponent field it is 2^n. (NaN lanes give NaN through er.)
+        let biased = unsafeBitCast(n + V(repeating: 8_388_608 + 127), to: SIMD16<UInt32>.self)
+        let bits = biased &<< 23
+        return er * unsafeBitCast(bits, to: V.self)
+    }
+
     /// `delta[i] *= f'(a[i])` for `count` units: the "∘ f'(z)" of equation (11).
     public func multiplyByDerivative(
         _ delta: UnsafeMutablePointer<Float>, outputs a: UnsafePointer<Float>, count: Int

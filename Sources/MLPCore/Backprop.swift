@@ -65,9 +65,13 @@ public final class BatchWorkspace: @unchecked Sendable {
         }
     }
 
-    /// Z + b then f, in place, row by row.
+    /// Z + b then f, in place, row by row (sigmoid in one fused vector pass).
     private func addBiasAndActivate(_ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                                     rows: Int, width: Int, activation: Activation) {
+        if activation == .sigmoid {
+            Activation.sigmoidAddingBias(z, bias: bias, rows: rows, width: width)
+            return
+        }
         for r in 0..<rows {
             let row = z + r &* width
             for j in 0..<width { row[j] += bias[j] }

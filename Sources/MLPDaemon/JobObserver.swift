@@ -45,9 +45,9 @@ final class JobObserver: TrainingObserver {
         if reported.count != now.count { reported = Array(repeating: Trainer.PhaseTimes(), count: now.count) }
         var reduction = 0.0
         for (w, times) in now.enumerated() {
-            let busy = (times.compute + times.reduction) - (reported[w].compute + reported[w].reduction)
-            daemon.metrics.busySeconds(worker: w).increment(by: busy)
-            reduction += times.reduction - reported[w].reduction
+            let since = times - reported[w]
+            daemon.metrics.busySeconds(worker: w).increment(by: since.compute + since.reduction + since.update)
+            reduction += since.reduction + since.update
         }
         daemon.metrics.reductionSeconds.increment(by: reduction)
         reported = now

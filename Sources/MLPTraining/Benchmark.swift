@@ -19,11 +19,91 @@ public enum Benchmark {
         public var efficiency: Double
         /// Karp–Flatt: e = (1/S − 1/p) / (1 − 1/p); nil for p = 1.
         public var serialFraction: Double?
-        /// Shares of the workers' time: compute (gather, forward, backward, the worker's own tree
-        /// nodes), reduction and update (fused), waiting at the barrier.
-        public var computeShare: Double, reductionShare: Double, waitingShare: Double
+        /// Shares of the workers' time (summed over workers): forward, backward (δ and the
+        /// worker's own ∇W, ∇b tree nodes), reduction (upper tree levels), update (optimizer),
+        /// waiting (at the barrier, i.e. load imbalance).
+        public var forwardShare: Double, backwardShare: Double, reductionShare: Double, updateShare: Double,
+                   waitingShare: Double
         /// Waking all workers and meeting at one barrier, per step, in µs (median of rounds).
         public var coordinationMicroseconds: Double
+        /// The ceiling measured on the same workers in the same rounds (`Ceiling`): GFLOP/s of
+        /// mlpd's GEMM kernel, one product per worker at once (median of rounds).
+        public var ceilingGflops: Double
+        /// `gflops / ceilingGflops`.
+        public var ceilingShare: Double
+    }
+
+    /// The whole measurement of one `mlpd bench` run.
+    public struct Report: Sendable, Codable, Equatable {
+        public var machine: MachineFingerprint
+        /// Layer sizes s_1 … s_nl.
+        public var layers: [Int]
+        public var batchSize: Int
+        public var flopsPerExample: Int
+        public var steps: Int, warmup: Int, repeats: Int
+        /// The ceiling product's shape (per worker), M × K times K × N.
+        public var ceilingShape: [Int]
+        public var results: [Result]
+    }
+
+    /// The machine's ceiling as mlpd sees it: its own fastest kernel (`Gemm.multiply`, packed
+    /// 6 × 32 micro-kernel) on plain row-major operands, each worker multiplying its own
+    /// matrices (allocated and first touched on the worker, so NUMA-local), all workers at once,
+    /// on the pool's bound threads. Includes packing, as the training kernels do.
+    public final class Ceiling: WorkerTask {
+        /// M × K · K × N per worker: 384 = 64 register tiles of rows, K and N a few depth and
+        /// column blocks (`Gemm.depthBlock`, `columnBlock`), ~0.8 GFLOP (~8 ms at 100 GFLOP/s):
+        /// long enough to time with a clock, short enough to run between every round. Larger
+        /// shapes (768 × 2048 × 2048) gave the same GFLOP/s within noise here.
+        public static let m = 384, n = 1024, k = 1024
+
+        final class Slot: @unchecked Sendable {
+            var a: FloatBuffer?, b: FloatBuffer?, c: FloatBuffer?, scratch: FloatBuffer?
+        }
+        public let pool: WorkerPool
+        private let slots: [Slot]
+
+        public init(pool: WorkerPool) {
+            self.pool = pool
+            slots = (0..<pool.size).map { _ in Slot() }
+            pool.run(self)  // allocate and first-touch on each worker, untimed
+        }
+
+        public static var flopsPerProduct: Double { 2 * Double(m) * Double(n) * Double(k) }
+
+        /// GFLOP/s of `products` rounds of one product per worker, all workers at once.
+        public func measure(products: Int = 2) -> Double {
+            let clock = ContinuousClock()
+            let began = clock.now
+            for _ in 0..<products { pool.run(self) }
+            let wall = seconds(clock.now - began)
+            return Double(products * pool.size) * Self.flopsPerProduct / wall / 1e9
+        }
+
+        public func work(worker w: Int) {
+            let slot = slots[w]
+            if slot.a == nil {
+                var random = SeededGenerator(seed: UInt64(w + 1))
+                slot.a = FloatBuffer((0..<(Self.m * Self.k)).map { _ in Float(random.nextUnitDouble()) - 0.5 })
+                slot.b = FloatBuffer((0..<(Self.k * Self.n)).map { _ in Float(random.nextUnitDouble()) - 0.5 })
+                slot.c = FloatBuffer(count: Self.m * Self.n)
+                slot.scratch = FloatBuffer(count: Gemm.scratchCount)
+            }
+            let (a, b, c, scratch) = (slot.a!, slot.b!, slot.c!, slot.scratch!)
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        scratch.withUnsafeMutableBufferPointer { scratch in
+                            Gemm.multiply(c.baseAddress!, ldc: Self.n,
+                                          StridedMatrix(a.baseAddress!, rowStride: Self.k, columnStride: 1),
+                                          StridedMatrix(b.baseAddress!, rowStride: Self.n, columnStride: 1),
+                                          m: Self.m, n: Self.n, k: Self.k, accumulate: false,
+                                          scratch: scratch.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A bench config is a job config whose data, output and epochs may be absent: they are
@@ -50,9 +130,11 @@ public enum Benchmark {
 
     /// Measures `steps` steps (after `warmup`) at each thread count, `repeats` rounds that
     /// alternate between the thread counts (so slow phases of a noisy machine hit all of them),
-    /// and reports each thread count's median round.
+    /// and reports each thread count's median round. After each thread count's steps in a round,
+    /// the same workers measure the ceiling (`Ceiling`), so every row has its own ceiling from
+    /// the same cores and the same minutes.
     public static func run(config: JobConfig, threads: [Int], steps: Int, warmup: Int, repeats: Int = 3,
-                           topology: Topology) throws -> [Result] {
+                           topology: Topology) throws -> Report {
         let network = config.model.network
         let batch = config.train.batchSize
         let data = syntheticData(network: network, count: batch * 4)
@@ -69,9 +151,10 @@ public enum Benchmark {
                            pool: WorkerPool(placement: placement), blockSize: config.parallel.blockSize,
                            fanIn: config.parallel.fanIn)
         }
-        struct Round { var seconds: Double; var phases: Trainer.PhaseTimes }
+        let ceilings = trainers.map { Ceiling(pool: $0.pool) }
+        struct Round { var seconds: Double; var phases: Trainer.PhaseTimes; var ceiling: Double }
         var rounds = [[Round]](repeating: [], count: threads.count)
-        for (i, trainer) in trainers.enumerated() {
+        for trainer in trainers {
             for s in 0..<warmup { step(trainer, s) }
         }
         func step(_ trainer: Trainer, _ s: Int) {
@@ -86,29 +169,33 @@ public enum Benchmark {
                 let began = clock.now
                 for s in 0..<steps { step(trainer, s) }
                 let wall = seconds(clock.now - began)
-                let after = trainer.phaseSeconds
-                rounds[i].append(Round(seconds: wall, phases: Trainer.PhaseTimes(
-                    compute: after.compute - before.compute, reduction: after.reduction - before.reduction,
-                    waiting: after.waiting - before.waiting)))
+                let phases = trainer.phaseSeconds - before
+                rounds[i].append(Round(seconds: wall, phases: phases, ceiling: ceilings[i].measure()))
             }
         }
         var results: [Result] = []
         for (i, t) in threads.enumerated() {
             let median = rounds[i].sorted { $0.seconds < $1.seconds }[rounds[i].count / 2]
+            let ceilingValues = rounds[i].map(\.ceiling).sorted()
+            let ceiling = ceilingValues[ceilingValues.count / 2]
             let busy = max(median.phases.total, 1e-12)
             let examplesPerSecond = Double(steps * batch) / median.seconds
             let speedup = results.first.map { examplesPerSecond / $0.examplesPerSecond * Double($0.threads) } ?? Double(t)
             let p = Double(t)
+            let gflops = examplesPerSecond * Double(network.flopsPerTrainingExample) / 1e9
             results.append(Result(
                 threads: t, steps: steps, seconds: median.seconds, examplesPerSecond: examplesPerSecond,
-                gflops: examplesPerSecond * Double(network.flopsPerTrainingExample) / 1e9,
-                speedup: speedup, efficiency: speedup / p,
+                gflops: gflops, speedup: speedup, efficiency: speedup / p,
                 serialFraction: t == 1 ? nil : (1 / speedup - 1 / p) / (1 - 1 / p),
-                computeShare: median.phases.compute / busy, reductionShare: median.phases.reduction / busy,
+                forwardShare: median.phases.forward / busy, backwardShare: median.phases.backward / busy,
+                reductionShare: median.phases.reduction / busy, updateShare: median.phases.update / busy,
                 waitingShare: median.phases.waiting / busy,
-                coordinationMicroseconds: coordinationOverhead(trainers[i].pool)))
+                coordinationMicroseconds: coordinationOverhead(trainers[i].pool),
+                ceilingGflops: ceiling, ceilingShare: gflops / ceiling))
         }
-        return results
+        return Report(machine: MachineFingerprint.current(topology: topology), layers: network.sizes, batchSize: batch,
+                      flopsPerExample: network.flopsPerTrainingExample, steps: steps, warmup: warmup,
+                      repeats: max(repeats, 1), ceilingShape: [Ceiling.m, Ceiling.k, Ceiling.n], results: results)
     }
 
     /// Median over rounds of the time to wake all workers, pass one barrier and finish: the

@@ -163,7 +163,7 @@ public enum CurvesChart {
 
     /// `<name a="v" …/>` on a line, or `<name a="v" …>text</name>` with `text`; values and text
     /// are escaped.
-    private static func element(
+    static func element(
         _ name: String, _ attributes: KeyValuePairs<String, String>, text: String? = nil
     ) -> String {
         let start = "<" + name + attributeList(attributes)
@@ -172,17 +172,17 @@ public enum CurvesChart {
     }
 
     /// A start tag on a line of its own, for an element with children.
-    private static func open(_ name: String, _ attributes: KeyValuePairs<String, String>) -> String
+    static func open(_ name: String, _ attributes: KeyValuePairs<String, String>) -> String
     {
         "<" + name + attributeList(attributes) + ">\n"
     }
 
-    private static func attributeList(_ attributes: KeyValuePairs<String, String>) -> String {
+    static func attributeList(_ attributes: KeyValuePairs<String, String>) -> String {
         attributes.map { " \($0.key)=\"\(escapeXML($0.value))\"" }.joined()
     }
 
     /// A coordinate, to 0.01 px, without trailing zeros.
-    private static func n(_ value: Double) -> String {
+    static func n(_ value: Double) -> String {
         var text = String(format: "%.2f", value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
@@ -212,7 +212,7 @@ public enum CurvesChart {
 // MARK: - Axes
 
 /// A value axis: its domain, where values map on it, and its ticks with labels.
-private struct Axis {
+struct Axis {
     var lo: Double
     var hi: Double
     var isLog: Bool

@@ -90,23 +90,36 @@ public final class Trainer {
         public var correct: Int
     }
 
-    /// Time spent per phase (seconds): compute (gather, forward, backward, the worker's own
-    /// tree nodes), reduction (the upper tree levels fused with the optimizer update, chunk by
-    /// chunk), waiting (at the barrier), communication (exchanging with the other ranks; worker
-    /// 0 only, while the others wait).
+    /// Time spent per phase (seconds): forward (gather, forward pass, cost), backward (δ
+    /// recursion and the worker's own tree nodes of ∇W, ∇b), waiting (at the barrier), reduction
+    /// (the upper tree levels) and update (the optimizer) — the last two interleaved chunk by
+    /// chunk, each chunk's part timed separately (two clock reads per 16 KiB chunk) — and
+    /// communication (exchanging with the other MPI ranks; worker 0 only, while the others wait).
     public struct PhaseTimes: Sendable, Equatable {
-        public var compute = 0.0, reduction = 0.0, waiting = 0.0, communication = 0.0
-        public var total: Double { compute + reduction + waiting + communication }
+        public var forward = 0.0, backward = 0.0, reduction = 0.0, update = 0.0, waiting = 0.0, communication = 0.0
+        /// Forward and backward: the work that scales with the examples.
+        public var compute: Double { forward + backward }
+        public var total: Double { forward + backward + reduction + update + waiting + communication }
 
-        public init(compute: Double = 0, reduction: Double = 0, waiting: Double = 0, communication: Double = 0) {
-            (self.compute, self.reduction, self.waiting, self.communication) = (compute, reduction, waiting, communication)
+        public init(forward: Double = 0, backward: Double = 0, reduction: Double = 0, update: Double = 0,
+                    waiting: Double = 0, communication: Double = 0) {
+            (self.forward, self.backward, self.reduction, self.update, self.waiting, self.communication) =
+                (forward, backward, reduction, update, waiting, communication)
         }
 
-        static func += (a: inout PhaseTimes, b: PhaseTimes) {
-            a.compute += b.compute
-            a.reduction += b.reduction
-            a.waiting += b.waiting
-            a.communication += b.communication
+        public static func += (lhs: inout PhaseTimes, rhs: PhaseTimes) {
+            lhs.forward += rhs.forward
+            lhs.backward += rhs.backward
+            lhs.reduction += rhs.reduction
+            lhs.update += rhs.update
+            lhs.waiting += rhs.waiting
+            lhs.communication += rhs.communication
+        }
+
+        public static func - (lhs: PhaseTimes, rhs: PhaseTimes) -> PhaseTimes {
+            PhaseTimes(forward: lhs.forward - rhs.forward, backward: lhs.backward - rhs.backward,
+                       reduction: lhs.reduction - rhs.reduction, update: lhs.update - rhs.update,
+                       waiting: lhs.waiting - rhs.waiting, communication: lhs.communication - rhs.communication)
         }
     }
 
@@ -242,6 +255,7 @@ extension Trainer: WorkerTask {
                 start += length
             }
             state.correct = workspace.countCorrect(data, indices: rows)
+            lap(\.forward)
             let nodes = plan.nodes[firstWorker + w]
             while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
             state.nodeList.removeAll(keepingCapacity: true)
@@ -254,7 +268,7 @@ extension Trainer: WorkerTask {
                 workspace.backward(parameters: p, count: rows.count, nodes: $0, blockSize: blockSize, fanIn: fanIn)
             }
         }
-        lap(\.compute)
+        lap(\.backward)
         // One barrier: after it, every node buffer is complete. Every tree level and the
         // update use the same parameter slices, so worker w only ever touches slice w of
         // every buffer: no barrier between levels, and the levels and the update run chunk
@@ -271,12 +285,13 @@ extension Trainer: WorkerTask {
         while chunkStart < slice.upperBound {
             let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
             combine(plan.levels, chunk: chunk, in: nil)
+            lap(\.reduction)
             optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
+            lap(\.update)
             chunkStart = chunk.upperBound
         }
         lap(\.reduction)
     }
-
 
     /// The part of a step after the workers' own nodes, with other ranks: this rank's inner
     /// tree levels (and, for `allreduce`, its sum) over worker w's slice; worker 0 exchanges
@@ -320,10 +335,11 @@ extension Trainer: WorkerTask {
         while chunkStart < slice.upperBound {
             let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
             if exchange.mode == .deterministic { combine(plan.globalLevels, chunk: chunk, in: exchange) }
+            lap(\.reduction)
             optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
+            lap(\.update)
             chunkStart = chunk.upperBound
         }
-        lap(\.reduction)
     }
 
     /// Runs `levels` of combines over `chunk` of each buffer (`destination += sources`, in order),

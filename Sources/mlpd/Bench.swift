@@ -6,12 +6,13 @@ import MLPTraining
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure training throughput and scaling with the thread count.",
+        abstract: "Measure training throughput and scaling with the thread count against the measured ceiling.",
         discussion: """
             CONFIG is a job config (data, output and epochs are ignored: the bench trains on \
             synthetic examples of the model's shape), e.g. configs/bench/small.yaml, wide.yaml, \
             large.yaml. GFLOP/s counts 2 per multiply-add: forward 2·Σ s_l s_(l+1), ∇W the same, \
-            δ back-propagation 2·Σ_(l≥1) s_l s_(l+1).
+            δ back-propagation 2·Σ_(l≥1) s_l s_(l+1). The ceiling is mlpd's own GEMM kernel on the \
+            same workers, measured in every round; "% ceil" is GFLOP/s over that ceiling.
             """)
 
     @Argument(help: "The workload config.")
@@ -38,9 +39,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print CSV.")
     var csv = false
 
+    @Option(help: "Also write a chart of speedup and efficiency against threads (SVG, written atomically).")
+    var svg: String?
+
     func run() throws {
         try reportingErrors {
             guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
+            if let svg {
+                let folder = (svg as NSString).deletingLastPathComponent
+                guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+                    throw ValidationError("--svg \(svg): the folder \(folder.isEmpty ? "." : folder) does not exist or is not writable")
+                }
+            }
             let job = try Benchmark.loadConfig(path: config, overrides: overrides)
             let topology = try TopologyLoader.real()
             let cores = Set(topology.cores.filter { !Set($0.pus).isDisjoint(with: topology.allowedPUs) }.map(\.index)).count
@@ -54,32 +64,21 @@ struct Bench: ParsableCommand {
             } else {
                 counts = Array(Set(sequence(first: 1) { $0 * 2 }.prefix { $0 < cores } + [max(cores, 1)])).sorted()
             }
-            let results = try Benchmark.run(config: job, threads: counts, steps: steps, warmup: warmup, repeats: repeats, topology: topology)
-            let network = job.model.network
+            let report = try Benchmark.run(config: job, threads: counts, steps: steps, warmup: warmup, repeats: repeats,
+                                           topology: topology)
+            if let svg {
+                let title = "mlpd bench \(report.layers.map(String.init).joined(separator: "-")), batch \(report.batchSize)"
+                try AtomicFile.write(ScalingChart.svg(report.results, title: title, subtitle: report.machine.summary), to: svg)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 encoder.keyEncodingStrategy = .convertToSnakeCase
-                print(String(decoding: try encoder.encode(results), as: UTF8.self))
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else if csv {
-                print("threads,examples_per_second,gflops,speedup,efficiency,serial_fraction,compute_share,reduce_update_share,waiting_share,coordination_us")
-                for r in results {
-                    print([String(r.threads), "\(r.examplesPerSecond)", "\(r.gflops)", "\(r.speedup)", "\(r.efficiency)",
-                           r.serialFraction.map { "\($0)" } ?? "", "\(r.computeShare)", "\(r.reductionShare)",
-                           "\(r.waitingShare)", "\(r.coordinationMicroseconds)"].joined(separator: ","))
-                }
+                print(BenchFormat.csv(report), terminator: "")
             } else {
-                print("workload \(network.sizes.map(String.init).joined(separator: "-")), batch \(job.train.batchSize), "
-                      + "median of \(repeats) rounds of \(steps) steps after \(warmup) warm-up, \(network.flopsPerTrainingExample) FLOP per example")
-                print("threads  examples/s  GFLOP/s  speedup  efficiency  serial  compute  reduce+update  wait  coord µs")
-                for r in results {
-                    let serial = r.serialFraction.map { String(format: "%.3f", $0) } ?? "-"
-                    print(String(format: "%7d  %10.0f  %7.2f  %7.2f  %10.2f  ", r.threads, r.examplesPerSecond, r.gflops,
-                                 r.speedup, r.efficiency)
-                          + serial.padding(toLength: 6, withPad: " ", startingAt: 0)
-                          + String(format: "  %6.1f%%  %12.1f%%  %4.1f%%  %8.1f", 100 * r.computeShare, 100 * r.reductionShare,
-                                   100 * r.waitingShare, r.coordinationMicroseconds))
-                }
+                print(BenchFormat.table(report), terminator: "")
             }
         }
     }

@@ -176,7 +176,7 @@ import Testing
 
 /// An SVG chart parsed with Foundation's XML parser (which rejects malformed XML), reduced to
 /// what the tests look at.
-private struct Chart {
+struct Chart {
     let svg: String
     let root: XMLElement
     /// Points of each `<polyline>`, by its class.
@@ -270,6 +270,6 @@ private struct Chart {
 
 /// An attribute's value by name. `XMLElement.attribute(forName:)` in swift-corelibs-foundation
 /// finds no un-prefixed attribute on an element in a default namespace, so look through them.
-private func attributeValue(_ element: XMLElement, _ name: String) -> String? {
+func attributeValue(_ element: XMLElement, _ name: String) -> String? {
     element.attributes?.first { $0.name == name }?.stringValue
 }

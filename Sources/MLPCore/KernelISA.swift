@@ -1,0 +1,20 @@
+internal import CKernelISA
+
+/// The vector instruction set the kernels of this module were compiled for (release builds name
+/// the CPU with `-target-cpu`; see Package.swift). Read from the compiler's own predefined
+/// macros through `CKernelISA`, so it reports what the build did, not what the host offers.
+public enum KernelISA {
+    /// Widest x86 vector extension enabled when MLPCore was compiled: 512 (AVX-512F), 256
+    /// (AVX2 and FMA), 128 (baseline SSE2), 0 (not x86-64).
+    public static var compiledVectorBits: Int { Int(mlpd_compiled_vector_bits()) }
+
+    /// `compiledVectorBits` as a name: "AVX-512", "AVX2", "SSE2" or "other".
+    public static var compiledName: String {
+        switch compiledVectorBits {
+        case 512: "AVX-512"
+        case 256: "AVX2"
+        case 128: "SSE2"
+        default: "other"
+        }
+    }
+}
