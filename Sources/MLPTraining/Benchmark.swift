@@ -27,10 +27,33 @@ public enum Benchmark {
         /// Waking all workers and meeting at one barrier, per step, in µs (median of rounds).
         public var coordinationMicroseconds: Double
         /// The ceiling measured on the same workers in the same rounds (`Ceiling`): GFLOP/s of
-        /// mlpd's GEMM kernel, one product per worker at once (median of rounds).
+        /// mlpd's GEMM kernel, one product per worker at once (median of rounds); with ranks,
+        /// the sum of every rank's, measured at the same time.
         public var ceilingGflops: Double
         /// `gflops / ceilingGflops`.
         public var ceilingShare: Double
+        /// MPI ranks (`mlpd bench --ranks` under mpirun), each running `threads` workers.
+        public var ranks: Int = 1
+        /// Share of the workers' time in the exchange between ranks (worker 0 of each rank).
+        public var communicationShare: Double = 0
+        /// Rank 0's time in the exchange between ranks per step, in ms (it includes waiting for
+        /// the slowest rank to arrive).
+        public var communicationMilliseconds: Double = 0
+        /// All workers of all ranks: the p of speedup, efficiency and Karp–Flatt.
+        public var workers: Int { threads * ranks }
+    }
+
+    /// One row of a bench: `threads` workers in each of `ranks` processes. `group` joins the
+    /// ranks (nil for one); `member` is false on processes outside this row's ranks, which skip it.
+    public struct Layout {
+        public var threads: Int
+        public var ranks: Int
+        public var group: ProcessGroup?
+        public var member: Bool
+
+        public init(threads: Int, ranks: Int = 1, group: ProcessGroup? = nil, member: Bool = true) {
+            (self.threads, self.ranks, self.group, self.member) = (threads, ranks, group, member)
+        }
     }
 
     /// The whole measurement of one `mlpd bench` run.
@@ -135,27 +158,39 @@ public enum Benchmark {
     /// the same cores and the same minutes.
     public static func run(config: JobConfig, threads: [Int], steps: Int, warmup: Int, repeats: Int = 3,
                            topology: Topology) throws -> Report {
+        try run(config: config, layouts: threads.map { Layout(threads: $0) }, steps: steps, warmup: warmup,
+                repeats: repeats, topology: topology)
+    }
+
+    /// The same over layouts of ranks × threads (`mlpd bench --ranks` under mpirun): each rank
+    /// trains its part of every minibatch, and rank 0's results count. `world`, if given, is
+    /// passed at each row's end so that rows do not overlap in time.
+    public static func run(config: JobConfig, layouts: [Layout], steps: Int, warmup: Int, repeats: Int = 3,
+                           topology: Topology, world: ProcessGroup? = nil) throws -> Report {
         let network = config.model.network
         let batch = config.train.batchSize
         let data = syntheticData(network: network, count: batch * 4)
         let initial = FloatBuffer(count: network.parameterCount)
         InitializationScheme.xavier.initialize(initial, network: network, seed: 1)
         let order = Array(0..<data.count)
-        let trainers = try threads.map { t -> Trainer in
+        let trainers = try layouts.map { layout -> Trainer? in
+            guard layout.member else { return nil }
             var settings = config.parallel.settings
-            settings.threads = .count(t)
+            settings.threads = .count(layout.threads)
             let placement = try PlacementPlan.make(topology: topology, settings: settings)
             let optimizer = Optimizer(kind: config.train.optimizerKind, weightDecay: Float(config.train.optimizer.weightDecay),
                                       network: network)
             return Trainer(network: network, parameters: initial.array, optimizer: optimizer, batchSize: batch,
                            pool: WorkerPool(placement: placement), blockSize: config.parallel.blockSize,
-                           fanIn: config.parallel.fanIn)
+                           fanIn: config.parallel.fanIn, group: layout.group,
+                           rankReduction: RankReduction(config.parallel.rankReduction))
         }
-        let ceilings = trainers.map { Ceiling(pool: $0.pool) }
+        let ceilings = trainers.map { $0.map { Ceiling(pool: $0.pool) } }
         struct Round { var seconds: Double; var phases: Trainer.PhaseTimes; var ceiling: Double }
-        var rounds = [[Round]](repeating: [], count: threads.count)
+        var rounds = [[Round]](repeating: [], count: layouts.count)
         for trainer in trainers {
-            for s in 0..<warmup { step(trainer, s) }
+            if let trainer { for s in 0..<warmup { step(trainer, s) } }
+            world?.barrier()
         }
         func step(_ trainer: Trainer, _ s: Int) {
             let start = (s % 4) * batch
@@ -165,37 +200,59 @@ public enum Benchmark {
         let clock = ContinuousClock()
         for _ in 0..<max(repeats, 1) {
             for (i, trainer) in trainers.enumerated() {
+                defer { world?.barrier() }
+                guard let trainer, let ceiling = ceilings[i] else { continue }
                 let before = trainer.phaseSeconds
                 let began = clock.now
                 for s in 0..<steps { step(trainer, s) }
                 let wall = seconds(clock.now - began)
                 let phases = trainer.phaseSeconds - before
-                rounds[i].append(Round(seconds: wall, phases: phases, ceiling: ceilings[i].measure()))
+                rounds[i].append(Round(seconds: wall, phases: phases,
+                                       ceiling: summed(ceiling.measure(), over: layouts[i].group)))
             }
         }
         var results: [Result] = []
-        for (i, t) in threads.enumerated() {
+        for (i, layout) in layouts.enumerated() where layout.member {
+            let t = layout.threads
             let median = rounds[i].sorted { $0.seconds < $1.seconds }[rounds[i].count / 2]
             let ceilingValues = rounds[i].map(\.ceiling).sorted()
             let ceiling = ceilingValues[ceilingValues.count / 2]
             let busy = max(median.phases.total, 1e-12)
             let examplesPerSecond = Double(steps * batch) / median.seconds
-            let speedup = results.first.map { examplesPerSecond / $0.examplesPerSecond * Double($0.threads) } ?? Double(t)
-            let p = Double(t)
+            let workers = t * layout.ranks
+            let speedup = results.first.map { examplesPerSecond / $0.examplesPerSecond * Double($0.workers) } ?? Double(workers)
+            let p = Double(workers)
             let gflops = examplesPerSecond * Double(network.flopsPerTrainingExample) / 1e9
             results.append(Result(
                 threads: t, steps: steps, seconds: median.seconds, examplesPerSecond: examplesPerSecond,
                 gflops: gflops, speedup: speedup, efficiency: speedup / p,
-                serialFraction: t == 1 ? nil : (1 / speedup - 1 / p) / (1 - 1 / p),
+                serialFraction: workers == 1 ? nil : (1 / speedup - 1 / p) / (1 - 1 / p),
                 forwardShare: median.phases.forward / busy, backwardShare: median.phases.backward / busy,
                 reductionShare: median.phases.reduction / busy, updateShare: median.phases.update / busy,
                 waitingShare: median.phases.waiting / busy,
-                coordinationMicroseconds: coordinationOverhead(trainers[i].pool),
-                ceilingGflops: ceiling, ceilingShare: gflops / ceiling))
+                coordinationMicroseconds: coordinationOverhead(trainers[i]!.pool),
+                ceilingGflops: ceiling, ceilingShare: gflops / ceiling, ranks: layout.ranks,
+                communicationShare: median.phases.communication / busy,
+                communicationMilliseconds: median.phases.communication / Double(steps) * 1e3))
         }
         return Report(machine: MachineFingerprint.current(topology: topology), layers: network.sizes, batchSize: batch,
                       flopsPerExample: network.flopsPerTrainingExample, steps: steps, warmup: warmup,
                       repeats: max(repeats, 1), ceilingShape: [Ceiling.m, Ceiling.k, Ceiling.n], results: results)
+    }
+
+    /// `value` added over the members of `group` (every member's own ceiling: the ranks measure
+    /// theirs at the same time, each on its own cores), or `value` alone.
+    static func summed(_ value: Double, over group: ProcessGroup?) -> Double {
+        guard let group, group.size > 1 else { return value }
+        var all = [Double](repeating: 0, count: group.size)
+        all[group.rank] = value
+        let counts = [Int32](repeating: 1, count: group.size), displacements = (0..<group.size).map { Int32($0) }
+        counts.withUnsafeBufferPointer { c in
+            displacements.withUnsafeBufferPointer { d in
+                all.withUnsafeMutableBufferPointer { group.allGather($0.baseAddress!, counts: c, displacements: d) }
+            }
+        }
+        return all.reduce(0, +)
     }
 
     /// Median over rounds of the time to wake all workers, pass one barrier and finish: the

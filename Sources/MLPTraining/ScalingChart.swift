@@ -11,8 +11,8 @@ public enum ScalingChart {
     /// The chart of `results` (drawn in thread order) under `title` and an optional second line
     /// `subtitle` (both escaped for XML).
     public static func svg(_ results: [Benchmark.Result], title: String, subtitle: String = "") -> String {
-        let rows = results.sorted { $0.threads < $1.threads }
-        let threads = rows.map { Double($0.threads) }
+        let rows = results.sorted { $0.workers < $1.workers }
+        let threads = rows.map { Double($0.workers) }
         let maxThreads = max(threads.max() ?? 1, 1)
         // Ideal lines run over the whole thread axis, from 1 to the largest count. The efficiency
         // axis reaches past 1 so the ideal line does not hide in the frame.
@@ -41,14 +41,15 @@ public enum ScalingChart {
                          "fill": "#555"], text: subtitle)
         }
         func points(_ value: (Benchmark.Result) -> Double) -> [(x: Double, y: Double)] {
-            rows.compactMap { r in value(r).isFinite ? (Double(r.threads), value(r)) : nil }
+            rows.compactMap { r in value(r).isFinite ? (Double(r.workers), value(r)) : nil }
         }
+        let xTitle = rows.contains { $0.ranks > 1 } ? "workers (MPI ranks × threads)" : "threads"
         svg += panel(
-            x0: 0, id: "speedup", heading: "Speedup", xAxis: xAxis, yAxis: speedupAxis, yTitle: "speedup",
+            x0: 0, id: "speedup", heading: "Speedup", xAxis: xAxis, xTitle: xTitle, yAxis: speedupAxis, yTitle: "speedup",
             measured: Line(id: "speedup", label: "measured", points: points(\.speedup)),
             ideal: Line(id: "ideal-speedup", label: "ideal (p)", points: idealX.map { ($0, $0) }))
         svg += panel(
-            x0: width / 2, id: "efficiency", heading: "Parallel efficiency", xAxis: xAxis, yAxis: efficiencyAxis,
+            x0: width / 2, id: "efficiency", heading: "Parallel efficiency", xAxis: xAxis, xTitle: xTitle, yAxis: efficiencyAxis,
             yTitle: "efficiency", measured: Line(id: "efficiency", label: "measured", points: points(\.efficiency)),
             ideal: Line(id: "ideal-efficiency", label: "ideal (1)", points: idealX.map { ($0, 1) }))
         return svg + "</svg>\n"
@@ -66,7 +67,7 @@ public enum ScalingChart {
         var points: [(x: Double, y: Double)]
     }
 
-    private static func panel(x0: Double, id: String, heading: String, xAxis: Axis, yAxis: Axis, yTitle: String,
+    private static func panel(x0: Double, id: String, heading: String, xAxis: Axis, xTitle: String, yAxis: Axis, yTitle: String,
                               measured: Line, ideal: Line) -> String {
         typealias C = CurvesChart
         let left = x0 + plotLeft, right = x0 + plotRight
@@ -89,7 +90,7 @@ public enum ScalingChart {
             "rect",
             ["x": C.n(left), "y": C.n(plotTop), "width": C.n(right - left), "height": C.n(plotBottom - plotTop),
              "fill": "none", "stroke": "#444"])
-        out += C.element("text", ["x": middleX, "y": C.n(plotBottom + 38), "text-anchor": "middle"], text: "threads")
+        out += C.element("text", ["x": middleX, "y": C.n(plotBottom + 38), "text-anchor": "middle"], text: xTitle)
         let titleX = C.n(left - 52)
         out += C.element(
             "text", ["x": titleX, "y": middleY, "text-anchor": "middle", "transform": "rotate(-90 \(titleX) \(middleY))"],

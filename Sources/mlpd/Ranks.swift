@@ -39,6 +39,29 @@ enum Ranks {
         return nil
     }
 
+    /// The rows of `mlpd bench --ranks`: for each count r, the job's first r ranks as a group
+    /// (collective: every rank makes the same groups in the same order).
+    static func benchLayouts(_ group: (any ProcessGroup)?, ranks: [Int], threads: Int) throws -> [Benchmark.Layout] {
+        let size = group?.size ?? 1
+        guard let tooMany = ranks.first(where: { $0 > size }) else {
+            #if MPI
+            if let mpi = group as? MPIProcessGroup {
+                return ranks.map { r in
+                    let sub = mpi.subgroup(including: mpi.rank < r)
+                    return Benchmark.Layout(threads: threads, ranks: r, group: sub, member: sub != nil)
+                }
+            }
+            #endif
+            return ranks.map { _ in Benchmark.Layout(threads: threads) }
+        }
+        #if MPI
+        let hint = "start more with mpirun -np \(tooMany)"
+        #else
+        let hint = "more than one rank needs a build with `--traits MPI`, started by mpirun"
+        #endif
+        throw RanksError("--ranks \(tooMany): this job has \(size) rank\(size == 1 ? "" : "s"); \(hint)")
+    }
+
     /// The checkpoint to resume from: read by rank 0 and sent to all ranks.
     static func latestCheckpoint(_ group: (any ProcessGroup)?, store: CheckpointStore, configHash: String) throws
         -> (checkpoint: Checkpoint, path: String, skipped: [String])?

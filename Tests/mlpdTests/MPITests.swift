@@ -107,6 +107,24 @@ import Testing
         #expect(result.stdout.contains("warning: ranks 0, 1, 2, 3 on"), "4 ranks on 2 cores share them")
     }
 
+    @Test func benchMeasuresScalingOverRanks() throws {
+        let result = try CLI.mpirun(ranks: 2, ["bench", "configs/bench/small.yaml", "--ranks", "1,2", "--threads", "1",
+                                               "--steps", "3", "--warmup", "1", "--repeats", "1", "--csv"], limit: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        try #require(lines.count == 3, "a header and one line per rank count, from rank 0 only: \(result.stdout)")
+        let header = lines[0].split(separator: ",").map(String.init)
+        func field(_ line: Int, _ name: String) throws -> String {
+            String(lines[line].split(separator: ",", omittingEmptySubsequences: false)[try #require(header.firstIndex(of: name))])
+        }
+        #expect(try field(1, "ranks") == "1" && field(2, "ranks") == "2")
+        #expect(try Double(field(1, "communication_share")) == 0)
+        #expect(try Double(field(2, "communication_share"))! > 0, "two ranks spend time in MPI")
+        #expect(try Double(field(2, "communication_ms_per_step"))! > 0)
+        let tooMany = try CLI.run(["bench", "configs/bench/small.yaml", "--ranks", "1,2", "--threads", "1", "--steps", "1"])
+        #expect(tooMany.status == 1 && tooMany.stderr.contains("--ranks 2: this job has 1 rank"))
+    }
+
     @Test func anErrorOnTheRanksEndsTheJob() throws {
         let result = try CLI.mpirun(ranks: 2, ["train", "configs/mnist.yaml", "--set", "train.epochs=zero"], limit: 60)
         #expect(result.status != 0 && result.status != 124, "fails without hanging")
