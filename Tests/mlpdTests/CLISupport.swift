@@ -20,9 +20,11 @@ struct CLI {
     }
 
     /// `mpirun` starting `ranks` copies of the binary, as root, oversubscribing this 2-core
-    /// machine, with a time limit so that a hang fails the test instead of the suite.
+    /// machine (ranks waiting in MPI yield their core), with a time limit so that a hang fails
+    /// the test instead of the suite.
     static func mpirun(ranks: Int, _ arguments: [String], limit seconds: Int = 300) throws -> Result {
-        try run(["\(seconds)", "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", binary.path] + arguments,
+        try run(["\(seconds)", "mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "mpi_yield_when_idle", "1",
+                 "-np", "\(ranks)", binary.path] + arguments,
                 executable: URL(fileURLWithPath: "/usr/bin/timeout"))
     }
 
