@@ -46,21 +46,7 @@ struct Bench: ParsableCommand {
     var svg: String?
 
     func run() throws {
-        let group: (any ProcessGroup)?
-        do { group = try Ranks.group() } catch {
-            FileHandle.standardError.write(Data("mlpd: error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        do {
-            try bench(group: group)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            if (group?.size ?? 1) > 1 { Ranks.abort(group, "mlpd: error (rank \(group!.rank)): \(error)\n") }
-            FileHandle.standardError.write(Data("mlpd: error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        Ranks.finish(group)
+        try Ranks.running(bench)
     }
 
     private static func list(_ text: String, option: String) throws -> [Int] {

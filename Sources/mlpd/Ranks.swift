@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MLPRuntime
 import MLPTraining
@@ -20,6 +21,24 @@ enum Ranks {
         }
         return nil
         #endif
+    }
+
+    /// Runs a command's body with the job's ranks (nil in one process): any error becomes
+    /// `mlpd: error: …` and exit status 1 — and with several ranks `MPI_Abort`, since the other
+    /// ranks may be waiting for this one; after success MPI is finalised.
+    static func running(_ body: ((any ProcessGroup)?) throws -> Void) throws {
+        var group: (any ProcessGroup)?
+        do {
+            group = try Ranks.group()
+            try body(group)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            if let group, group.size > 1 { abort(group, "mlpd: error (rank \(group.rank)): \(error)\n") }
+            FileHandle.standardError.write(Data("mlpd: error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        finish(group)
     }
 
     /// This rank's share of the machine and warnings about the launch's binding (see

@@ -29,25 +29,7 @@ struct Train: ParsableCommand {
     var resume = false
 
     func run() throws {
-        let group: (any ProcessGroup)?
-        do {
-            group = try Ranks.group()
-        } catch {
-            FileHandle.standardError.write(Data("mlpd: error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        let rank = group?.rank ?? 0
-        do {
-            try train(group: group)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            let message = "mlpd: error: \(error)\n"
-            if (group?.size ?? 1) > 1 { Ranks.abort(group, "mlpd: error (rank \(rank)): \(error)\n") }
-            FileHandle.standardError.write(Data(message.utf8))
-            throw ExitCode(1)
-        }
-        Ranks.finish(group)
+        try Ranks.running(train)
     }
 
     private func train(group: (any ProcessGroup)?) throws {
