@@ -51,8 +51,9 @@ raw="$out/raw"
 rm -rf "$raw" && mkdir -p "$raw"
 
 # Set up the peers and check their math once (a tiny run whose figures are not used).
+setup_out=$(mktemp); trap 'rm -f "$setup_out"' EXIT
 "$ROOT/Benchmarks/peers/run.sh" --threads 1 --workloads small --steps 1 --warmup 0 --repeats 1 \
-  --out "$raw/setup.json" >/dev/null || die "Benchmarks/peers/run.sh (setup and math check) failed"
+  --out "$setup_out" >/dev/null || die "Benchmarks/peers/run.sh (setup and math check) failed"
 
 run_mlpd() {
   echo "compare.sh: round $1/$rounds, $2: mlpd bench --threads $threads (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
