@@ -15,6 +15,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+command_line="Benchmarks/compare.sh $*"
 threads="1,2" workloads="small,wide,large" steps=20 warmup=3 repeats=3 rounds=1
 out="$ROOT/Benchmarks/results"
 
@@ -74,7 +75,7 @@ for ((k = 1; k <= rounds; k++)); do
 done
 after=$(uptime)
 
-UPTIME_BEFORE="$before" UPTIME_AFTER="$after" COMMAND="Benchmarks/compare.sh $*" \
+UPTIME_BEFORE="$before" UPTIME_AFTER="$after" COMMAND="$command_line" \
 python3 - "$raw" "$out" "$workloads" "$threads" "$rounds" <<'PY'
 import json, os, statistics, sys, datetime
 raw, out, workloads, threads, rounds = sys.argv[1], sys.argv[2], sys.argv[3].split(","), \
