@@ -174,8 +174,8 @@ public enum BlockTreeSum {
                         while start < k {
                             let length = min(blockSize, k &- start)
                             var block = Gemm.Tile()
-                            block.accumulate(kc: length, a: packedA + start &* Gemm.tileRows,
-                                             b: panel + start &* Gemm.tileColumns)
+                            block.accumulate(kc: length, a: packedA + start &* Gemm.tileRows, rowStride: 1,
+                                             columnStride: Gemm.tileRows, b: panel + start &* Gemm.tileColumns)
                             counter.pushBlock(block)
                             start &+= length
                         }

@@ -40,6 +40,13 @@ public enum Gemm {
     /// Columns of B packed at once: 256 × 1024 floats = 1 MiB, which fits the 2 MiB L2.
     public static let columnBlock = 1024
 
+    /// Most B panels per packed block for which a row-major A is read in place rather than
+    /// packed. Side by side at 1 thread (alternating runs of `mlpd bench`): in place for every
+    /// panel count made `small` (≤ 8 panels per layer) ~3% faster, `wide` no faster and `large`
+    /// (32 panels, A rows 8 KiB apart) ~10% slower; packing pays once it is amortised over
+    /// many panels.
+    public static let directPanelLimit = 8
+
     /// C = A·B (`accumulate == false`) or C += A·B, with the packed SIMD kernel.
     /// `scratch` must hold `scratchCount` floats.
     public static func multiply(
@@ -65,16 +72,26 @@ public enum Gemm {
                 var ic = 0
                 while ic < m {
                     let mr = min(tileRows, m &- ic)
-                    packA(packedA, a, rowStart: ic, rows: mr, columnStart: pc, columns: kc)
+                    // With few B panels to amortise it over, a full panel of a row-major A is read
+                    // in place: the micro-kernel broadcasts straight from its 6 rows (one stream
+                    // each), saving the scalar packing copy (~6 loads and stores per k). Other
+                    // panels are packed.
+                    let direct = a.columnStride == 1 && mr == tileRows && panels <= directPanelLimit
+                    let (aPanel, aRowStride, aColumnStride) = direct
+                        ? (a.base + (ic &* a.rowStride &+ pc), a.rowStride, 1)
+                        : (UnsafePointer(packedA), 1, tileRows)
+                    if !direct { packA(packedA, a, rowStart: ic, rows: mr, columnStart: pc, columns: kc) }
                     for p in 0..<panels {
                         let j = jc &+ p &* tileColumns
                         let nr = min(tileColumns, n &- j)
                         let panel = packedB + p &* kc &* tileColumns
                         let tile = c + (ic &* ldc &+ j)
                         if mr == tileRows && nr == tileColumns {
-                            microKernel(kc: kc, a: packedA, b: panel, c: tile, ldc: ldc, loadC: loadC)
+                            microKernel(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                        b: panel, c: tile, ldc: ldc, loadC: loadC)
                         } else {
-                            edgeTile(kc: kc, a: packedA, b: panel, c: tile, ldc: ldc, rows: mr, columns: nr, loadC: loadC)
+                            edgeTile(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                     b: panel, c: tile, ldc: ldc, rows: mr, columns: nr, loadC: loadC)
                         }
                     }
                     ic &+= tileRows
@@ -194,7 +211,7 @@ public enum Gemm {
     /// A partial tile: run the full micro-kernel on a zero-padded 6 × 32 copy, then copy back
     /// the valid part. Same arithmetic per element as a full tile.
     @inline(never)
-    static func edgeTile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func edgeTile(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int, b: UnsafePointer<Float>,
                          c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, loadC: Bool) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { temp in
             let t = temp.baseAddress!
@@ -202,18 +219,20 @@ public enum Gemm {
             if loadC {
                 for r in 0..<rows { (t + r &* tileColumns).update(from: c + r &* ldc, count: columns) }
             }
-            microKernel(kc: kc, a: a, b: b, c: t, ldc: tileColumns, loadC: loadC)
+            microKernel(kc: kc, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b, c: t,
+                        ldc: tileColumns, loadC: loadC)
             for r in 0..<rows { (c + r &* ldc).update(from: t + r &* tileColumns, count: columns) }
         }
     }
 
-    /// The 6 × 32 register tile: C[6 × 32] (+)= Ã[6 × kc] · B̃[kc × 32] from packed operands,
+    /// The 6 × 32 register tile: C[6 × 32] (+)= A[6 × kc] · B̃[kc × 32], B̃ a packed panel and
+    /// A's element (r, k) at `a[r * aRowStride + k * aColumnStride]` (packed: 1, tileRows),
     /// 12 SIMD16 accumulators, one broadcast and two FMAs per row and k.
     @inline(__always)
-    static func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
+    static func microKernel(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+                            b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
         var tile = loadC ? Tile(loading: c, ldc: ldc) : Tile()
-        tile.accumulate(kc: kc, a: a, b: b)
+        tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: b)
         tile.store(to: c, ldc: ldc)
     }
 
@@ -253,22 +272,25 @@ public enum Gemm {
             store(c50, 5, 0); store(c51, 5, 1)
         }
 
-        /// self += Ã[6 × kc] · B̃[kc × 32]: each element one FMA chain over k in order.
+        /// self += A[6 × kc] · B̃[kc × 32], A's element (r, k) at `a[r * rowStride + k *
+        /// columnStride]`: each element one FMA chain over k in order.
         @inline(__always)
-        mutating func accumulate(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>) {
+        mutating func accumulate(kc: Int, a: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+                                 b: UnsafePointer<Float>) {
             let rb = UnsafeRawPointer(b)
+            let (r1, r2, r3, r4, r5) = (rowStride, 2 &* rowStride, 3 &* rowStride, 4 &* rowStride, 5 &* rowStride)
             var ap = a
             var bOffset = 0
             for _ in 0..<kc {
                 let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
                 let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ 64, as: V.self)
                 var s = V(repeating: ap[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
-                s = V(repeating: ap[1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
-                s = V(repeating: ap[2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
-                s = V(repeating: ap[3]); c30.addProduct(s, b0); c31.addProduct(s, b1)
-                s = V(repeating: ap[4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
-                s = V(repeating: ap[5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
-                ap += tileRows
+                s = V(repeating: ap[r1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
+                s = V(repeating: ap[r2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
+                s = V(repeating: ap[r3]); c30.addProduct(s, b0); c31.addProduct(s, b1)
+                s = V(repeating: ap[r4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
+                s = V(repeating: ap[r5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
+                ap += columnStride
                 bOffset &+= 128
             }
         }

@@ -19,6 +19,8 @@ import Testing
         // Transposed B with two full panels, several depth blocks and a depth tail (the
         // in-register transpose of packB and its scalar tail).
         Shape(m: 9, n: 64, k: 530, transposeA: false, transposeB: true, accumulate: true),
+        // Row-major A read in place (≤ directPanelLimit panels, above) and packed (more panels).
+        Shape(m: 13, n: 300, k: 40, transposeA: false, transposeB: false, accumulate: true),
         Shape(m: 3, n: 4, k: 0, transposeA: false, transposeB: false, accumulate: false),
     ]
 
