@@ -182,8 +182,14 @@ public enum BlockTreeSum {
                         let sum = counter.finish()
                         let j = jc &+ p &* Gemm.tileColumns
                         let nr = min(Gemm.tileColumns, n &- j)
-                        for r in 0..<mr {
-                            (c + ((ic &+ r) &* ldc &+ j)).update(from: sum + r &* Gemm.tileColumns, count: nr)
+                        if mr == Gemm.tileRows && nr == Gemm.tileColumns {
+                            // A full tile is copied out through registers: `update(from:count:)`
+                            // called memmove for each 128-byte row (perf: ~4% of a `small` step).
+                            Gemm.Tile(loading: sum, ldc: Gemm.tileColumns).store(to: c + (ic &* ldc &+ j), ldc: ldc)
+                        } else {
+                            for r in 0..<mr {
+                                (c + ((ic &+ r) &* ldc &+ j)).update(from: sum + r &* Gemm.tileColumns, count: nr)
+                            }
                         }
                     }
                     ic &+= Gemm.tileRows
