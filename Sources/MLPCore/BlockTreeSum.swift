@@ -46,6 +46,33 @@ public enum BlockTreeSum {
             mergeComplete()
         }
 
+        /// `pushBlock` for a register tile (`width` is one 6 × 32 tile): merges complete groups
+        /// in registers and stores once. The f − 1 left siblings are added left to right and the
+        /// new block last — the same additions, in the same order, as `combine` in memory — so
+        /// the sums are the same bits; it saves storing the block and re-loading it per level.
+        @inline(__always)
+        mutating func pushBlock(_ block: Gemm.Tile) {
+            var sum = block
+            var level: Float = 0
+            let siblings = fanIn &- 1
+            while depth >= siblings {
+                let first = depth &- siblings
+                var same = 0
+                while same < siblings && levelStorage[first &+ same] == level { same &+= 1 }
+                guard same == siblings else { break }
+                var left = Gemm.Tile(loading: stack + first &* width, ldc: Gemm.tileColumns)
+                for s in 1..<siblings {
+                    left = left + Gemm.Tile(loading: stack + (first &+ s) &* width, ldc: Gemm.tileColumns)
+                }
+                sum = left + sum
+                depth = first
+                level += 1
+            }
+            sum.store(to: top, ldc: Gemm.tileColumns)
+            levelStorage[depth] = level
+            depth &+= 1
+        }
+
         @inline(__always)
         mutating func mergeComplete() {
             while depth >= fanIn {
@@ -146,17 +173,23 @@ public enum BlockTreeSum {
                         if k == 0 { counter.top.update(repeating: 0, count: tile); counter.pushBlock() }
                         while start < k {
                             let length = min(blockSize, k &- start)
-                            Gemm.microKernel(kc: length, a: packedA + start &* Gemm.tileRows,
-                                             b: panel + start &* Gemm.tileColumns, c: counter.top,
-                                             ldc: Gemm.tileColumns, loadC: false)
-                            counter.pushBlock()
+                            var block = Gemm.Tile()
+                            block.accumulate(kc: length, a: packedA + start &* Gemm.tileRows, rowStride: 1,
+                                             columnStride: Gemm.tileRows, b: panel + start &* Gemm.tileColumns)
+                            counter.pushBlock(block)
                             start &+= length
                         }
                         let sum = counter.finish()
                         let j = jc &+ p &* Gemm.tileColumns
                         let nr = min(Gemm.tileColumns, n &- j)
-                        for r in 0..<mr {
-                            (c + ((ic &+ r) &* ldc &+ j)).update(from: sum + r &* Gemm.tileColumns, count: nr)
+                        if mr == Gemm.tileRows && nr == Gemm.tileColumns {
+                            // A full tile is copied out through registers: `update(from:count:)`
+                            // called memmove for each 128-byte row (perf: ~4% of a `small` step).
+                            Gemm.Tile(loading: sum, ldc: Gemm.tileColumns).store(to: c + (ic &* ldc &+ j), ldc: ldc)
+                        } else {
+                            for r in 0..<mr {
+                                (c + ((ic &+ r) &* ldc &+ j)).update(from: sum + r &* Gemm.tileColumns, count: nr)
+                            }
                         }
                     }
                     ic &+= Gemm.tileRows

@@ -40,6 +40,13 @@ public enum Gemm {
     /// Columns of B packed at once: 256 × 1024 floats = 1 MiB, which fits the 2 MiB L2.
     public static let columnBlock = 1024
 
+    /// Most B panels per packed block for which a row-major A is read in place rather than
+    /// packed. Side by side at 1 thread (alternating runs of `mlpd bench`): in place for every
+    /// panel count made `small` (≤ 8 panels per layer) ~3% faster, `wide` no faster and `large`
+    /// (32 panels, A rows 8 KiB apart) ~10% slower; packing pays once it is amortised over
+    /// many panels.
+    public static let directPanelLimit = 8
+
     /// C = A·B (`accumulate == false`) or C += A·B, with the packed SIMD kernel.
     /// `scratch` must hold `scratchCount` floats.
     public static func multiply(
@@ -65,16 +72,26 @@ public enum Gemm {
                 var ic = 0
                 while ic < m {
                     let mr = min(tileRows, m &- ic)
-                    packA(packedA, a, rowStart: ic, rows: mr, columnStart: pc, columns: kc)
+                    // With few B panels to amortise it over, a full panel of a row-major A is read
+                    // in place: the micro-kernel broadcasts straight from its 6 rows (one stream
+                    // each), saving the scalar packing copy (~6 loads and stores per k). Other
+                    // panels are packed.
+                    let direct = a.columnStride == 1 && mr == tileRows && panels <= directPanelLimit
+                    let (aPanel, aRowStride, aColumnStride) = direct
+                        ? (a.base + (ic &* a.rowStride &+ pc), a.rowStride, 1)
+                        : (UnsafePointer(packedA), 1, tileRows)
+                    if !direct { packA(packedA, a, rowStart: ic, rows: mr, columnStart: pc, columns: kc) }
                     for p in 0..<panels {
                         let j = jc &+ p &* tileColumns
                         let nr = min(tileColumns, n &- j)
                         let panel = packedB + p &* kc &* tileColumns
                         let tile = c + (ic &* ldc &+ j)
                         if mr == tileRows && nr == tileColumns {
-                            microKernel(kc: kc, a: packedA, b: panel, c: tile, ldc: ldc, loadC: loadC)
+                            microKernel(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                        b: panel, c: tile, ldc: ldc, loadC: loadC)
                         } else {
-                            edgeTile(kc: kc, a: packedA, b: panel, c: tile, ldc: ldc, rows: mr, columns: nr, loadC: loadC)
+                            edgeTile(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                     b: panel, c: tile, ldc: ldc, rows: mr, columns: nr, loadC: loadC)
                         }
                     }
                     ic &+= tileRows
@@ -131,6 +148,22 @@ public enum Gemm {
                     out.update(from: source, count: width)
                     (out + width).update(repeating: 0, count: tileColumns &- width)
                 }
+            } else if b.rowStride == 1 && width == tileColumns {
+                // Transposed source (Wᵀ in the forward pass), full panel: 16 × 16 blocks through
+                // registers — 16 contiguous loads, an in-register transpose, 16 contiguous
+                // stores. The element-wise loop below compiled to `vscatterqps` stores, ~9% of a
+                // `small` step at 1 thread (perf).
+                let source = b.base + ((columnStart &+ j0) &* b.columnStride &+ rowStart)
+                var k = 0
+                while k &+ 16 <= rows {
+                    transpose16(panel + k &* tileColumns, tileColumns, source + k, b.columnStride)
+                    transpose16(panel + (k &* tileColumns &+ 16), tileColumns, source + (16 &* b.columnStride &+ k), b.columnStride)
+                    k &+= 16
+                }
+                for j in 0..<tileColumns {
+                    let column = source + j &* b.columnStride
+                    for kk in k..<rows { panel[kk &* tileColumns &+ j] = column[kk] }
+                }
             } else {
                 // Transposed source (W^T in the forward pass): walk each source row contiguously.
                 if width < tileColumns {
@@ -144,10 +177,41 @@ public enum Gemm {
         }
     }
 
+    /// out[c][r] = source[r][c] for a 16 × 16 block: row r of `source` is the 16 floats at
+    /// `source + r * sourceStride`, row c of `out` the 16 at `out + c * outStride`. Four rounds
+    /// of interleaving row i with row i + 8 rotate the 8-bit (row, column) index by one bit
+    /// each, so after four rounds row and column have swapped; each interleave is one
+    /// `vpermt2ps` (checked in the release object code).
+    @inline(__always)
+    static func transpose16(_ out: UnsafeMutablePointer<Float>, _ outStride: Int,
+                            _ source: UnsafePointer<Float>, _ sourceStride: Int) {
+        typealias V = SIMD16<Float>
+        @inline(__always) func low(_ x: V, _ y: V) -> V {
+            V(x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3], x[4], y[4], x[5], y[5], x[6], y[6], x[7], y[7])
+        }
+        @inline(__always) func high(_ x: V, _ y: V) -> V {
+            V(x[8], y[8], x[9], y[9], x[10], y[10], x[11], y[11], x[12], y[12], x[13], y[13], x[14], y[14], x[15], y[15])
+        }
+        let s = UnsafeRawPointer(source), stride = sourceStride &* 4
+        @inline(__always) func row(_ r: Int) -> V { s.loadUnaligned(fromByteOffset: r &* stride, as: V.self) }
+        var (r0, r1, r2, r3, r4, r5, r6, r7) = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+        var (r8, r9, r10, r11, r12, r13, r14, r15) = (row(8), row(9), row(10), row(11), row(12), row(13), row(14), row(15))
+        for _ in 0..<4 {
+            (r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15) = (
+                low(r0, r8), high(r0, r8), low(r1, r9), high(r1, r9), low(r2, r10), high(r2, r10),
+                low(r3, r11), high(r3, r11), low(r4, r12), high(r4, r12), low(r5, r13), high(r5, r13),
+                low(r6, r14), high(r6, r14), low(r7, r15), high(r7, r15))
+        }
+        let o = UnsafeMutableRawPointer(out), oStride = outStride &* 4
+        @inline(__always) func store(_ v: V, _ c: Int) { o.storeBytes(of: v, toByteOffset: c &* oStride, as: V.self) }
+        store(r0, 0); store(r1, 1); store(r2, 2); store(r3, 3); store(r4, 4); store(r5, 5); store(r6, 6); store(r7, 7)
+        store(r8, 8); store(r9, 9); store(r10, 10); store(r11, 11); store(r12, 12); store(r13, 13); store(r14, 14); store(r15, 15)
+    }
+
     /// A partial tile: run the full micro-kernel on a zero-padded 6 × 32 copy, then copy back
     /// the valid part. Same arithmetic per element as a full tile.
     @inline(never)
-    static func edgeTile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func edgeTile(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int, b: UnsafePointer<Float>,
                          c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, loadC: Bool) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { temp in
             let t = temp.baseAddress!
@@ -155,52 +219,92 @@ public enum Gemm {
             if loadC {
                 for r in 0..<rows { (t + r &* tileColumns).update(from: c + r &* ldc, count: columns) }
             }
-            microKernel(kc: kc, a: a, b: b, c: t, ldc: tileColumns, loadC: loadC)
+            microKernel(kc: kc, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b, c: t,
+                        ldc: tileColumns, loadC: loadC)
             for r in 0..<rows { (c + r &* ldc).update(from: t + r &* tileColumns, count: columns) }
         }
     }
 
-    /// The 6 × 32 register tile: C[6 × 32] (+)= Ã[6 × kc] · B̃[kc × 32] from packed operands,
+    /// The 6 × 32 register tile: C[6 × 32] (+)= A[6 × kc] · B̃[kc × 32], B̃ a packed panel and
+    /// A's element (r, k) at `a[r * aRowStride + k * aColumnStride]` (packed: 1, tileRows),
     /// 12 SIMD16 accumulators, one broadcast and two FMAs per row and k.
     @inline(__always)
-    static func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
+    static func microKernel(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+                            b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
+        var tile = loadC ? Tile(loading: c, ldc: ldc) : Tile()
+        tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: b)
+        tile.store(to: c, ldc: ldc)
+    }
+
+    /// A 6 × 32 tile held in registers: row r is (c_r0, c_r1), twelve SIMD16 accumulators. Used
+    /// by value inside inlined kernels only, so it never leaves the vector registers.
+    @usableFromInline
+    struct Tile {
         typealias V = SIMD16<Float>
-        let rb = UnsafeRawPointer(b)
-        let cr = UnsafeMutableRawPointer(c)
-        let rowBytes = ldc &* 4
-        @inline(__always) func load(_ r: Int, _ half: Int) -> V {
-            loadC ? cr.loadUnaligned(fromByteOffset: r &* rowBytes &+ half &* 64, as: V.self) : V()
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+
+        /// All zeros.
+        @inline(__always) init() {}
+
+        /// The tile at `c` (row stride `ldc` floats).
+        @inline(__always)
+        init(loading c: UnsafePointer<Float>, ldc: Int) {
+            let cr = UnsafeRawPointer(c), rowBytes = ldc &* 4
+            @inline(__always) func load(_ r: Int, _ half: Int) -> V {
+                cr.loadUnaligned(fromByteOffset: r &* rowBytes &+ half &* 64, as: V.self)
+            }
+            (c00, c01, c10, c11, c20, c21) = (load(0, 0), load(0, 1), load(1, 0), load(1, 1), load(2, 0), load(2, 1))
+            (c30, c31, c40, c41, c50, c51) = (load(3, 0), load(3, 1), load(4, 0), load(4, 1), load(5, 0), load(5, 1))
         }
-        var c00 = load(0, 0), c01 = load(0, 1)
-        var c10 = load(1, 0), c11 = load(1, 1)
-        var c20 = load(2, 0), c21 = load(2, 1)
-        var c30 = load(3, 0), c31 = load(3, 1)
-        var c40 = load(4, 0), c41 = load(4, 1)
-        var c50 = load(5, 0), c51 = load(5, 1)
-        var ap = a
-        var bOffset = 0
-        for _ in 0..<kc {
-            let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
-            let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ 64, as: V.self)
-            var s = V(repeating: ap[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
-            s = V(repeating: ap[1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
-            s = V(repeating: ap[2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
-            s = V(repeating: ap[3]); c30.addProduct(s, b0); c31.addProduct(s, b1)
-            s = V(repeating: ap[4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
-            s = V(repeating: ap[5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
-            ap += tileRows
-            bOffset &+= 128
+
+        @inline(__always)
+        func store(to c: UnsafeMutablePointer<Float>, ldc: Int) {
+            let cr = UnsafeMutableRawPointer(c), rowBytes = ldc &* 4
+            @inline(__always) func store(_ v: V, _ r: Int, _ half: Int) {
+                cr.storeBytes(of: v, toByteOffset: r &* rowBytes &+ half &* 64, as: V.self)
+            }
+            store(c00, 0, 0); store(c01, 0, 1)
+            store(c10, 1, 0); store(c11, 1, 1)
+            store(c20, 2, 0); store(c21, 2, 1)
+            store(c30, 3, 0); store(c31, 3, 1)
+            store(c40, 4, 0); store(c41, 4, 1)
+            store(c50, 5, 0); store(c51, 5, 1)
         }
-        @inline(__always) func store(_ v: V, _ r: Int, _ half: Int) {
-            cr.storeBytes(of: v, toByteOffset: r &* rowBytes &+ half &* 64, as: V.self)
+
+        /// self += A[6 × kc] · B̃[kc × 32], A's element (r, k) at `a[r * rowStride + k *
+        /// columnStride]`: each element one FMA chain over k in order.
+        @inline(__always)
+        mutating func accumulate(kc: Int, a: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+                                 b: UnsafePointer<Float>) {
+            let rb = UnsafeRawPointer(b)
+            let (r1, r2, r3, r4, r5) = (rowStride, 2 &* rowStride, 3 &* rowStride, 4 &* rowStride, 5 &* rowStride)
+            var ap = a
+            var bOffset = 0
+            for _ in 0..<kc {
+                let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
+                let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ 64, as: V.self)
+                var s = V(repeating: ap[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
+                s = V(repeating: ap[r1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
+                s = V(repeating: ap[r2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
+                s = V(repeating: ap[r3]); c30.addProduct(s, b0); c31.addProduct(s, b1)
+                s = V(repeating: ap[r4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
+                s = V(repeating: ap[r5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
+                ap += columnStride
+                bOffset &+= 128
+            }
         }
-        store(c00, 0, 0); store(c01, 0, 1)
-        store(c10, 1, 0); store(c11, 1, 1)
-        store(c20, 2, 0); store(c21, 2, 1)
-        store(c30, 3, 0); store(c31, 3, 1)
-        store(c40, 4, 0); store(c41, 4, 1)
-        store(c50, 5, 0); store(c51, 5, 1)
+
+        /// Element-wise x + y (x the left operand, as in the block tree's left-to-right sums).
+        @inline(__always)
+        static func + (x: Tile, y: Tile) -> Tile {
+            var t = Tile()
+            (t.c00, t.c01, t.c10, t.c11, t.c20, t.c21) = (x.c00 + y.c00, x.c01 + y.c01, x.c10 + y.c10,
+                                                          x.c11 + y.c11, x.c20 + y.c20, x.c21 + y.c21)
+            (t.c30, t.c31, t.c40, t.c41, t.c50, t.c51) = (x.c30 + y.c30, x.c31 + y.c31, x.c40 + y.c40,
+                                                          x.c41 + y.c41, x.c50 + y.c50, x.c51 + y.c51)
+            return t
+        }
     }
 
     // MARK: - Reference

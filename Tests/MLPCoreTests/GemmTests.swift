@@ -16,6 +16,11 @@ import Testing
         Shape(m: 13, n: 70, k: 513, transposeA: true, transposeB: false, accumulate: true),
         Shape(m: 5, n: 1030, k: 9, transposeA: true, transposeB: true, accumulate: true),
         Shape(m: 64, n: 10, k: 64, transposeA: false, transposeB: true, accumulate: false),
+        // Transposed B with two full panels, several depth blocks and a depth tail (the
+        // in-register transpose of packB and its scalar tail).
+        Shape(m: 9, n: 64, k: 530, transposeA: false, transposeB: true, accumulate: true),
+        // Row-major A read in place (≤ directPanelLimit panels, above) and packed (more panels).
+        Shape(m: 13, n: 300, k: 40, transposeA: false, transposeB: false, accumulate: true),
         Shape(m: 3, n: 4, k: 0, transposeA: false, transposeB: false, accumulate: false),
     ]
 
