@@ -41,7 +41,7 @@ import Testing
         train.waitUntilExit()
         #expect(train.terminationStatus == 0)
 
-        let config = "checkpoint: {every_steps: 3, every_seconds: null, keep: 2}\ntesting: {step_delay_ms: 10}"
+        let config = "checkpoint: {every_steps: 3, every_seconds: null, keep: 2}\ntesting: {step_delay_ms: 40}"
         let daemon = try DaemonProcess(scratch: scratch, extraConfig: config)
         try await daemon.waitUntilServing()
         let job = try await daemon.client.submit(yaml: digitsJob(epochs: epochs), file: "job.yaml")
