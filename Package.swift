@@ -40,9 +40,10 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"])]),
-        // Header only: tells MLPCore which vector ISA its own `-target-cpu` enabled.
-        .systemLibrary(name: "CKernelISA"),
-        .target(name: "MLPCore", dependencies: ["CKernelISA"], swiftSettings: kernelFlags),
+        // Header only: tells MLPCore which vector ISA its own `-target-cpu` enabled, and gives it a
+        // prefetch hint (Swift has none).
+        .systemLibrary(name: "CKernel"),
+        .target(name: "MLPCore", dependencies: ["CKernel"], swiftSettings: kernelFlags),
         .target(name: "MLPRuntime", dependencies: ["MLPCore", "CHwloc"]),
         .target(name: "MLPData", dependencies: ["MLPCore", "CZlib"]),
         .target(name: "MLPConfig", dependencies: [.product(name: "Yams", package: "Yams")]),

@@ -34,7 +34,7 @@ public final class BatchWorkspace: @unchecked Sendable {
         targets = FloatBuffer(count: capacity * network.outputCount)
         deltas = network.sizes.dropFirst().map { FloatBuffer(count: capacity * $0) }
         scratch = FloatBuffer(count: Gemm.scratchCount)
-        treeScratch = FloatBuffer(count: max(BlockTreeSum.scratchCount(k: capacity),
+        treeScratch = FloatBuffer(count: max(BlockTreeSum.scratchCount(k: capacity, m: network.sizes.dropFirst().max() ?? 1),
                                              BlockTreeSum.columnScratchCount(width: network.sizes.max() ?? 1)))
     }
 
@@ -101,8 +101,9 @@ public final class BatchWorkspace: @unchecked Sendable {
     }
 
     /// The δ recursion shared by both gradient forms: δ of the output layer by (10), then for
-    /// each weight layer from the top, `gradient(l, Δ^(l+1), A^(l), I, O)` — the caller's sums
-    /// (12)–(13) — followed by Δ^(l) = (Δ^(l+1) · W) ∘ f'(A^(l)), equation (11).
+    /// each weight layer from the top, Δ^(l) = (Δ^(l+1) · W) ∘ f'(A^(l)), equation (11),
+    /// followed by `gradient(l, Δ^(l+1), A^(l), I, O)` — the caller's sums (12)–(13). W^(l) is
+    /// read for the last time before `gradient(l, …)`, so the caller may update it there.
     private func propagate(
         parameters: UnsafePointer<Float>, count: Int,
         gradient: (_ l: Int, _ delta: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ inCount: Int, _ outCount: Int) -> Void
@@ -119,7 +120,6 @@ public final class BatchWorkspace: @unchecked Sendable {
             let inCount = sizes[l], outCount = sizes[l + 1]
             let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
             let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
-            gradient(l, delta, a, inCount, outCount)
             if l > 0 {
                 let below = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
                 // Δ^(l) = Δ^(l+1) · W, then ∘ f'(A^(l)).
@@ -129,6 +129,7 @@ public final class BatchWorkspace: @unchecked Sendable {
                               m: count, n: inCount, k: outCount, accumulate: false, scratch: work)
                 network.activation(ofLayer: l - 1).multiplyByDerivative(below, outputs: a, count: count &* inCount)
             }
+            gradient(l, delta, a, inCount, outCount)
         }
     }
 
@@ -153,21 +154,42 @@ public final class BatchWorkspace: @unchecked Sendable {
     /// as in `backward(parameters:gradient:count:)`; only the order of the sums over examples
     /// differs — it is the canonical tree, so the result does not depend on how the minibatch
     /// was split into workspaces.
+    ///
+    /// `finished(range)` is called for each range of the parameter slab as soon as every node's
+    /// gradient over it is final, while it is still in cache (each part of ∇W right after its
+    /// register tiles, ∇b after its sums). W^(l) is no longer read by then, so when one node
+    /// is the whole minibatch's gradient, the caller applies the optimizer step there instead
+    /// of in a separate pass over the slab.
     public func backward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
-                         blockSize: Int, fanIn: Int) {
+                         blockSize: Int, fanIn: Int, finished: (_ range: Range<Int>) -> Void = { _ in }) {
         precondition(count >= 0 && count <= capacity)
         let tree = treeScratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
         propagate(parameters: parameters, count: count) { l, delta, a, inCount, outCount in
-            for node in nodes {
+            let weights = network.weightOffset(l), biases = network.biasOffset(l)
+            for (n, node) in nodes.enumerated() {
                 let d = delta + node.rowStart &* outCount
                 BlockTreeSum.weightGradient(
-                    node.gradient + network.weightOffset(l), ldc: inCount,
+                    node.gradient + weights, ldc: inCount,
                     StridedMatrix(d, rowStride: 1, columnStride: outCount),
                     StridedMatrix(a + node.rowStart &* inCount, rowStride: inCount, columnStride: 1),
-                    m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
-                BlockTreeSum.columnSums(node.gradient + network.biasOffset(l), of: d, rows: node.rowCount,
+                    m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree,
+                    companion: n == nodes.count &- 1 ? parameters + weights : nil
+                ) { rows, columns in
+                    guard n == nodes.count &- 1 else { return }
+                    if columns.count == inCount {
+                        // Whole rows: one contiguous range of the slab.
+                        finished((weights &+ rows.lowerBound &* inCount)..<(weights &+ rows.upperBound &* inCount))
+                    } else {
+                        for r in rows {
+                            let row = weights &+ r &* inCount
+                            finished((row &+ columns.lowerBound)..<(row &+ columns.upperBound))
+                        }
+                    }
+                }
+                BlockTreeSum.columnSums(node.gradient + biases, of: d, rows: node.rowCount,
                                         width: outCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
             }
+            finished(biases..<(biases &+ outCount))
         }
     }
 

@@ -1,3 +1,5 @@
+internal import CKernel
+
 /// Sums over examples in the canonical block tree — the reduction order that makes training
 /// bit-for-bit independent of the thread count.
 ///
@@ -51,9 +53,9 @@ public enum BlockTreeSum {
         /// new block last — the same additions, in the same order, as `combine` in memory — so
         /// the sums are the same bits; it saves storing the block and re-loading it per level.
         @inline(__always)
-        mutating func pushBlock(_ block: Gemm.Tile) {
+        mutating func pushBlock(_ block: Gemm.Tile, level start: Float = 0) {
             var sum = block
-            var level: Float = 0
+            var level = start
             let siblings = fanIn &- 1
             while depth >= siblings {
                 let first = depth &- siblings
@@ -123,12 +125,16 @@ public enum BlockTreeSum {
         }
     }
 
-    /// Floats of scratch `weightGradient` needs for nodes of up to `k` examples. (The packed B
-    /// block is k × columnBlock(k) ≤ max(2^18, 32k) floats for every k — not monotone in k, so
-    /// the bound is used, not the product at the largest k.)
-    public static func scratchCount(k: Int) -> Int {
-        Gemm.tileRows * k + max(1 << 18, Gemm.tileColumns * k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
+    /// Floats of scratch `weightGradient` needs for nodes of up to `k` examples and C of up to
+    /// `m` rows: every strip's packed A, then the packed B block (k × columnBlock(k) ≤ max(2^18,
+    /// 32k) floats for every k — not monotone in k, so the bound is used, not the product at the
+    /// largest k), then the counter stack.
+    public static func scratchCount(k: Int, m: Int) -> Int {
+        packedARows(m) * k + max(1 << 18, Gemm.tileColumns * k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
     }
+
+    /// Rows of A packed by `weightGradient`: m rounded up to whole strips of `Gemm.tileRows`.
+    static func packedARows(_ m: Int) -> Int { (m + Gemm.tileRows - 1) / Gemm.tileRows * Gemm.tileRows }
 
     /// Floats of scratch `columnSums` needs for vectors of `width`.
     public static func columnScratchCount(width: Int) -> Int { maxStackDepth * (width + 1) }
@@ -143,19 +149,29 @@ public enum BlockTreeSum {
     /// aligned node (blocks of `blockSize` from the node's first example). Overwrites C.
     ///
     /// For ∇W = Δᵀ A: M = outputs, N = inputs, K = examples.
+    ///
+    /// `finished(rows, columns)` is called as soon as that block of C is final (a strip of up to
+    /// 6 rows by one packed column block), while it is still in cache: the one-worker step
+    /// applies the optimizer there (`BatchWorkspace.backward`). `companion`, if given, is a
+    /// matrix laid out like C (same `ldc`) that `finished` reads: while a strip is computed,
+    /// the next strip's part of C and of `companion` is prefetched into L2, so neither the tile
+    /// stores nor `finished` wait for memory.
     public static func weightGradient(
         _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
-        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>
+        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>,
+        companion: UnsafePointer<Float>? = nil,
+        finished: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void = { _, _ in }
     ) {
         precondition(blockSize >= 1 && fanIn >= 2)
         if m == 0 || n == 0 { return }
         let tile = Gemm.tileRows * Gemm.tileColumns
         let nc = columnBlock(k: k)
         let packedA = scratch
-        let packedB = packedA + Gemm.tileRows * k
-        let stack = packedA + Gemm.tileRows * k + max(1 << 18, Gemm.tileColumns * k)
+        let packedB = packedA + packedARows(m) * k
+        let stack = packedB + max(1 << 18, Gemm.tileColumns * k)
         let levels = stack + maxStackDepth * tile
         precondition(k * nc <= max(1 << 18, Gemm.tileColumns * k))
+        packStrips(packedA, a, rows: m, columns: k)
         do {
             var jc = 0
             while jc < n {
@@ -165,23 +181,45 @@ public enum BlockTreeSum {
                 var ic = 0
                 while ic < m {
                     let mr = min(Gemm.tileRows, m &- ic)
-                    Gemm.packA(packedA, a, rowStart: ic, rows: mr, columnStart: 0, columns: k)
+                    let stripA = packedA + ic &* k
+                    let nextRows = min(Gemm.tileRows, m &- (ic &+ Gemm.tileRows))
                     for p in 0..<panels {
+                        let j = jc &+ p &* Gemm.tileColumns
+                        let nr = min(Gemm.tileColumns, n &- j)
+                        if nextRows > 0 {
+                            let first = (ic &+ Gemm.tileRows) &* ldc &+ j
+                            prefetchTile(c + first, ldc: ldc, rows: nextRows, columns: nr)
+                            if let companion { prefetchTile(companion + first, ldc: ldc, rows: nextRows, columns: nr) }
+                        }
                         let panel = packedB + p &* k &* Gemm.tileColumns
                         var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels)
                         var start = 0
                         if k == 0 { counter.top.update(repeating: 0, count: tile); counter.pushBlock() }
-                        while start < k {
+                        @inline(__always) func block() -> Gemm.Tile {
                             let length = min(blockSize, k &- start)
                             var block = Gemm.Tile()
-                            block.accumulate(kc: length, a: packedA + start &* Gemm.tileRows, rowStride: 1,
+                            block.accumulate(kc: length, a: stripA + start &* Gemm.tileRows, rowStride: 1,
                                              columnStride: Gemm.tileRows, b: panel + start &* Gemm.tileColumns)
-                            counter.pushBlock(block)
                             start &+= length
+                            return block
+                        }
+                        while start < k {
+                            // The f blocks of one level-1 node are summed left to right in
+                            // registers (the group and the next block take 24 of the 32 vector
+                            // registers) and enter the counter as one level-1 entry: the same
+                            // additions in the same order as pushing each block, without
+                            // storing and re-loading every block. A node's blocks start at a
+                            // multiple of f, so its groups are exactly its level-1 nodes; the
+                            // last may be short, as that node's later blocks are absent.
+                            var group = block()
+                            var members = 1
+                            while members < fanIn && start < k {
+                                group = group + block()
+                                members &+= 1
+                            }
+                            counter.pushBlock(group, level: 1)
                         }
                         let sum = counter.finish()
-                        let j = jc &+ p &* Gemm.tileColumns
-                        let nr = min(Gemm.tileColumns, n &- j)
                         if mr == Gemm.tileRows && nr == Gemm.tileColumns {
                             // A full tile is copied out through registers: `update(from:count:)`
                             // called memmove for each 128-byte row (perf: ~4% of a `small` step).
@@ -192,10 +230,66 @@ public enum BlockTreeSum {
                             }
                         }
                     }
+                    finished(ic..<(ic &+ mr), jc..<(jc &+ width))
                     ic &+= Gemm.tileRows
                 }
                 jc &+= width
             }
+        }
+    }
+
+    /// Packs all of A [rows × columns] once, strip after strip in `Gemm.packA`'s layout: strip s
+    /// (rows 6s …) at `packed + 6s · columns`, rows past the edge zero.
+    ///
+    /// For Δᵀ (row stride 1) the strips are cut from Δ's rows, 16 strips at a time, reading each
+    /// row's 96 floats front to back. Packing each strip from Δ on its own — 6 floats from each
+    /// of k rows a page apart, again for every column block — cost ~22% of the kernel on
+    /// `large` (k = 512, four column blocks) and ~10% on `wide` (measured by skipping it).
+    static func packStrips(_ packed: UnsafeMutablePointer<Float>, _ a: StridedMatrix, rows: Int, columns: Int) {
+        let fullStrips = rows / Gemm.tileRows
+        if a.rowStride == 1 {
+            typealias V = SIMD4<Float>
+            let stripFloats = Gemm.tileRows &* columns
+            let group = 16
+            var first = 0
+            while first < fullStrips {
+                let count = min(group, fullStrips &- first)
+                for k in 0..<columns {
+                    let source = UnsafeRawPointer(a.base + (first &* Gemm.tileRows &+ k &* a.columnStride))
+                    var out = UnsafeMutableRawPointer(packed + (first &* stripFloats &+ k &* Gemm.tileRows))
+                    for s in 0..<count {
+                        // Two overlapping 4-float moves carry the strip's 6 floats.
+                        let offset = s &* Gemm.tileRows &* 4
+                        let low = source.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        let high = source.loadUnaligned(fromByteOffset: offset &+ 8, as: V.self)
+                        out.storeBytes(of: low, as: V.self)
+                        out.storeBytes(of: high, toByteOffset: 8, as: V.self)
+                        out += stripFloats &* 4
+                    }
+                }
+                first &+= count
+            }
+        } else {
+            for s in 0..<fullStrips {
+                Gemm.packA(packed + s &* Gemm.tileRows &* columns, a, rowStart: s &* Gemm.tileRows,
+                           rows: Gemm.tileRows, columnStart: 0, columns: columns)
+            }
+        }
+        let edge = fullStrips &* Gemm.tileRows
+        if edge < rows {
+            Gemm.packA(packed + edge &* columns, a, rowStart: edge, rows: rows &- edge, columnStart: 0, columns: columns)
+        }
+    }
+
+    /// Prefetches `rows` × `columns` (≤ 32) floats at `start` (row stride `ldc`) into L2: the
+    /// first, middle and last float of each row, so an unaligned 128-byte row's three lines too.
+    @inline(__always)
+    static func prefetchTile(_ start: UnsafePointer<Float>, ldc: Int, rows: Int, columns: Int) {
+        for r in 0..<rows {
+            let row = start + r &* ldc
+            mlpd_prefetch_l2(row)
+            mlpd_prefetch_l2(row + columns / 2)
+            mlpd_prefetch_l2(row + (columns &- 1))
         }
     }
 

@@ -1,8 +1,8 @@
-internal import CKernelISA
+internal import CKernel
 
 /// The vector instruction set the kernels of this module were compiled for (release builds name
 /// the CPU with `-target-cpu`; see Package.swift). Read from the compiler's own predefined
-/// macros through `CKernelISA`, so it reports what the build did, not what the host offers.
+/// macros through `CKernel`, so it reports what the build did, not what the host offers.
 public enum KernelISA {
     /// Widest x86 vector extension enabled when MLPCore was compiled: 512 (AVX-512F), 256
     /// (AVX2 and FMA), 128 (baseline SSE2), 0 (not x86-64).

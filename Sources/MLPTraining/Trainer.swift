@@ -240,6 +240,9 @@ extension Trainer: WorkerTask {
             mark = now
         }
         let share = plan.examples[firstWorker + w]
+        // No tree levels and no other ranks: one worker's node is the whole minibatch's
+        // gradient, and that worker applies the update inside its backward pass.
+        let updatesInBackward = plan.levels.isEmpty && context.exchange == nil
         state.correct = 0
         if !share.isEmpty {
             let workspace = workspace(state)
@@ -264,8 +267,19 @@ extension Trainer: WorkerTask {
                     rowStart: node.examples.lowerBound - share.lowerBound, rowCount: node.examples.count,
                     gradient: state.nodeBuffers[node.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }))
             }
-            state.nodeList.withUnsafeBufferPointer {
-                workspace.backward(parameters: p, count: rows.count, nodes: $0, blockSize: blockSize, fanIn: fanIn)
+            state.nodeList.withUnsafeBufferPointer { nodes in
+                if updatesInBackward {
+                    // This worker's one node is the root: each part of the gradient gets its
+                    // update while it is still in L1, instead of a pass over the whole slab.
+                    let root = nodes[0].gradient
+                    workspace.backward(parameters: p, count: rows.count, nodes: nodes, blockSize: blockSize,
+                                       fanIn: fanIn) { range in
+                        optimizer.apply(parameters: p, gradientSum: root, slice: range, batchSize: m,
+                                        learningRate: learningRate)
+                    }
+                } else {
+                    workspace.backward(parameters: p, count: rows.count, nodes: nodes, blockSize: blockSize, fanIn: fanIn)
+                }
             }
         }
         lap(\.backward)
@@ -280,6 +294,7 @@ extension Trainer: WorkerTask {
             exchangeAndUpdate(worker: w, slice: slice, exchange: exchange, batchSize: m, learningRate: learningRate, lap: lap)
             return
         }
+        if updatesInBackward { return }
         let root = buffer(plan.root)
         var chunkStart = slice.lowerBound
         while chunkStart < slice.upperBound {

@@ -14,6 +14,7 @@ import Testing
         Shape(m: 13, n: 33, k: 37, blockSize: 4, fanIn: 3),     // short last block, fan-in 3
         Shape(m: 6, n: 32, k: 256, blockSize: 16, fanIn: 4),
         Shape(m: 3, n: 1100, k: 16, blockSize: 16, fanIn: 2),   // one block; several column blocks
+        Shape(m: 200, n: 70, k: 300, blockSize: 16, fanIn: 2),  // 33 full strips (a group of 16 and a short one), an edge strip
     ]
 
     @Test(arguments: shapes)
@@ -23,7 +24,7 @@ import Testing
         let delta = (0..<(s.k * s.m)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
         let a = (0..<(s.k * s.n)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
         var fast = [Float](repeating: .nan, count: s.m * s.n)
-        let scratch = FloatBuffer(count: BlockTreeSum.scratchCount(k: s.k))
+        let scratch = FloatBuffer(count: BlockTreeSum.scratchCount(k: s.k, m: s.m))
         delta.withUnsafeBufferPointer { d in
             a.withUnsafeBufferPointer { x in
                 fast.withUnsafeMutableBufferPointer { c in
@@ -84,11 +85,13 @@ import Testing
     /// short last batch once overran it).
     @Test func scratchForCapacityCoversEverySmallerNode() {
         for capacity in 1...1100 {
-            let available = BlockTreeSum.scratchCount(k: capacity)
-            for k in [1, 2, 14, 15, 16, 17, capacity / 2, capacity - 1, capacity] where k >= 1 && k <= capacity {
-                let needed = Gemm.tileRows * k + k * BlockTreeSum.columnBlock(k: k)
-                    + BlockTreeSum.maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
-                #expect(needed <= available, "capacity \(capacity), node of \(k)")
+            for m in [1, 6, 7, 1024] {
+                let available = BlockTreeSum.scratchCount(k: capacity, m: m)
+                for k in [1, 2, 14, 15, 16, 17, capacity / 2, capacity - 1, capacity] where k >= 1 && k <= capacity {
+                    let needed = (m + 5) / 6 * 6 * k + k * BlockTreeSum.columnBlock(k: k)
+                        + BlockTreeSum.maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
+                    #expect(needed <= available, "capacity \(capacity), m \(m), node of \(k)")
+                }
             }
         }
     }
