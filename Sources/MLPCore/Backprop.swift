@@ -154,42 +154,58 @@ public final class BatchWorkspace: @unchecked Sendable {
     /// as in `backward(parameters:gradient:count:)`; only the order of the sums over examples
     /// differs — it is the canonical tree, so the result does not depend on how the minibatch
     /// was split into workspaces.
-    ///
-    /// `finished(range)` is called for each range of the parameter slab as soon as every node's
-    /// gradient over it is final, while it is still in cache (each part of ∇W right after its
-    /// register tiles, ∇b after its sums). W^(l) is no longer read by then, so when one node
-    /// is the whole minibatch's gradient, the caller applies the optimizer step there instead
-    /// of in a separate pass over the slab.
     public func backward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
-                         blockSize: Int, fanIn: Int, finished: (_ range: Range<Int>) -> Void = { _ in }) {
+                         blockSize: Int, fanIn: Int) {
+        treeBackward(parameters: parameters, count: count, nodes: nodes, blockSize: blockSize, fanIn: fanIn,
+                     updating: nil, step: nil) { _ in }
+    }
+
+    /// `backward` of one node that is the whole minibatch's gradient, with the optimizer step
+    /// fused in: no separate pass over the slab. W^(l) is last read by δ of the layer below,
+    /// so it is updated while its gradient is produced. With `step` (plain SGD) every register
+    /// tile of ∇W^(l) is applied to W^(l) the moment it is final and never stored; otherwise
+    /// `update(range)` is called for each strip of ∇W^(l) as soon as it is final, in cache.
+    /// `update` also gets every ∇b^(l) after its sums. The node's gradient buffer then holds
+    /// ∇b, and ∇W only where `step` is nil.
+    public func backwardUpdating(parameters: UnsafeMutablePointer<Float>, count: Int, node: GradientNode,
+                                 blockSize: Int, fanIn: Int, step: SGDStep?, update: (_ range: Range<Int>) -> Void) {
+        withUnsafePointer(to: node) { node in
+            treeBackward(parameters: parameters, count: count, nodes: UnsafeBufferPointer(start: node, count: 1),
+                         blockSize: blockSize, fanIn: fanIn, updating: parameters, step: step, update: update)
+        }
+    }
+
+    private func treeBackward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
+                              blockSize: Int, fanIn: Int, updating slab: UnsafeMutablePointer<Float>?, step: SGDStep?,
+                              update: (_ range: Range<Int>) -> Void) {
         precondition(count >= 0 && count <= capacity)
         let tree = treeScratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
         propagate(parameters: parameters, count: count) { l, delta, a, inCount, outCount in
             let weights = network.weightOffset(l), biases = network.biasOffset(l)
-            for (n, node) in nodes.enumerated() {
+            for node in nodes {
                 let d = delta + node.rowStart &* outCount
                 BlockTreeSum.weightGradient(
                     node.gradient + weights, ldc: inCount,
                     StridedMatrix(d, rowStride: 1, columnStride: outCount),
                     StridedMatrix(a + node.rowStart &* inCount, rowStride: inCount, columnStride: 1),
                     m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree,
-                    companion: n == nodes.count &- 1 ? parameters + weights : nil
+                    updating: slab.map { $0 + weights }, step: step
                 ) { rows, columns in
-                    guard n == nodes.count &- 1 else { return }
+                    guard slab != nil && step == nil else { return }
                     if columns.count == inCount {
                         // Whole rows: one contiguous range of the slab.
-                        finished((weights &+ rows.lowerBound &* inCount)..<(weights &+ rows.upperBound &* inCount))
+                        update((weights &+ rows.lowerBound &* inCount)..<(weights &+ rows.upperBound &* inCount))
                     } else {
                         for r in rows {
                             let row = weights &+ r &* inCount
-                            finished((row &+ columns.lowerBound)..<(row &+ columns.upperBound))
+                            update((row &+ columns.lowerBound)..<(row &+ columns.upperBound))
                         }
                     }
                 }
                 BlockTreeSum.columnSums(node.gradient + biases, of: d, rows: node.rowCount,
                                         width: outCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
             }
-            finished(biases..<(biases &+ outCount))
+            if slab != nil { update(biases..<(biases &+ outCount)) }
         }
     }
 

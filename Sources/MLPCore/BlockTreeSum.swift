@@ -54,6 +54,17 @@ public enum BlockTreeSum {
         /// the sums are the same bits; it saves storing the block and re-loading it per level.
         @inline(__always)
         mutating func pushBlock(_ block: Gemm.Tile, level start: Float = 0) {
+            let (sum, level) = merge(block, level: start)
+            sum.store(to: top, ldc: Gemm.tileColumns)
+            levelStorage[depth] = level
+            depth &+= 1
+        }
+
+        /// The merging half of `pushBlock(_:level:)`: takes the complete sibling groups off the
+        /// stack and returns the sum and its level, not yet pushed. With an empty stack left
+        /// and no blocks to come, the sum is the node's: the caller stores it straight to C.
+        @inline(__always)
+        mutating func merge(_ block: Gemm.Tile, level start: Float) -> (Gemm.Tile, Float) {
             var sum = block
             var level = start
             let siblings = fanIn &- 1
@@ -70,9 +81,7 @@ public enum BlockTreeSum {
                 depth = first
                 level += 1
             }
-            sum.store(to: top, ldc: Gemm.tileColumns)
-            levelStorage[depth] = level
-            depth &+= 1
+            return (sum, level)
         }
 
         @inline(__always)
@@ -150,19 +159,20 @@ public enum BlockTreeSum {
     ///
     /// For ∇W = Δᵀ A: M = outputs, N = inputs, K = examples.
     ///
-    /// `finished(rows, columns)` is called as soon as that block of C is final (a strip of up to
-    /// 6 rows by one packed column block), while it is still in cache: the one-worker step
-    /// applies the optimizer there (`BatchWorkspace.backward`). `companion`, if given, is a
-    /// matrix laid out like C (same `ldc`) that `finished` reads: while a strip is computed,
-    /// the next strip's part of C and of `companion` is prefetched into L2, so neither the tile
-    /// stores nor `finished` wait for memory.
+    /// With `weights` (W, laid out like C) the node is the minibatch's whole gradient and the
+    /// caller updates W as C is produced (`BatchWorkspace.backwardUpdating`): while a strip is
+    /// computed, the next strip's rows of W (and of C) are prefetched into L2. With `step` too,
+    /// each finished register tile is applied to W by `step` right away and C is not written;
+    /// without it, `finished(rows, columns)` is called as soon as that block of C is final (a
+    /// strip of up to 6 rows by one packed column block), while it is still in cache.
     public static func weightGradient(
         _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
         m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>,
-        companion: UnsafePointer<Float>? = nil,
+        updating weights: UnsafeMutablePointer<Float>? = nil, step: SGDStep? = nil,
         finished: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void = { _, _ in }
     ) {
         precondition(blockSize >= 1 && fanIn >= 2)
+        precondition(step == nil || weights != nil, "an SGD step needs the weights")
         if m == 0 || n == 0 { return }
         let tile = Gemm.tileRows * Gemm.tileColumns
         let nc = columnBlock(k: k)
@@ -186,10 +196,18 @@ public enum BlockTreeSum {
                     for p in 0..<panels {
                         let j = jc &+ p &* Gemm.tileColumns
                         let nr = min(Gemm.tileColumns, n &- j)
-                        if nextRows > 0 {
+                        if nextRows > 0, let weights {
                             let first = (ic &+ Gemm.tileRows) &* ldc &+ j
-                            prefetchTile(c + first, ldc: ldc, rows: nextRows, columns: nr)
-                            if let companion { prefetchTile(companion + first, ldc: ldc, rows: nextRows, columns: nr) }
+                            prefetchTile(weights + first, ldc: ldc, rows: nextRows, columns: nr)
+                            if step == nil { prefetchTile(c + first, ldc: ldc, rows: nextRows, columns: nr) }
+                        }
+                        /// The finished full tile: to W by the step, or to C.
+                        @inline(__always) func finish(_ tile: Gemm.Tile) {
+                            if let step, let weights {
+                                tile.applying(step, to: weights + (ic &* ldc &+ j), ldc: ldc)
+                            } else {
+                                tile.store(to: c + (ic &* ldc &+ j), ldc: ldc)
+                            }
                         }
                         let panel = packedB + p &* k &* Gemm.tileColumns
                         var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels)
@@ -203,6 +221,8 @@ public enum BlockTreeSum {
                             start &+= length
                             return block
                         }
+                        let full = mr == Gemm.tileRows && nr == Gemm.tileColumns
+                        var stored = false
                         while start < k {
                             // The f blocks of one level-1 node are summed left to right in
                             // registers (the group and the next block take 24 of the 32 vector
@@ -217,16 +237,32 @@ public enum BlockTreeSum {
                                 group = group + block()
                                 members &+= 1
                             }
-                            counter.pushBlock(group, level: 1)
+                            let (sum, level) = counter.merge(group, level: 1)
+                            if full && start == k && counter.depth == 0 {
+                                // The whole node, still in registers: straight to C (or W).
+                                finish(sum)
+                                stored = true
+                            } else {
+                                sum.store(to: counter.top, ldc: Gemm.tileColumns)
+                                counter.levelStorage[counter.depth] = level
+                                counter.depth &+= 1
+                            }
                         }
-                        let sum = counter.finish()
-                        if mr == Gemm.tileRows && nr == Gemm.tileColumns {
+                        if stored {
+                        } else if full {
                             // A full tile is copied out through registers: `update(from:count:)`
                             // called memmove for each 128-byte row (perf: ~4% of a `small` step).
-                            Gemm.Tile(loading: sum, ldc: Gemm.tileColumns).store(to: c + (ic &* ldc &+ j), ldc: ldc)
+                            finish(Gemm.Tile(loading: counter.finish(), ldc: Gemm.tileColumns))
                         } else {
+                            let sum = counter.finish()
                             for r in 0..<mr {
-                                (c + ((ic &+ r) &* ldc &+ j)).update(from: sum + r &* Gemm.tileColumns, count: nr)
+                                let row = sum + r &* Gemm.tileColumns
+                                if let step, let weights {
+                                    let w = weights + ((ic &+ r) &* ldc &+ j)
+                                    for q in 0..<nr { w[q] = step.updated(w[q], gradientSum: row[q]) }
+                                } else {
+                                    (c + ((ic &+ r) &* ldc &+ j)).update(from: row, count: nr)
+                                }
                             }
                         }
                     }
@@ -282,13 +318,13 @@ public enum BlockTreeSum {
     }
 
     /// Prefetches `rows` × `columns` (≤ 32) floats at `start` (row stride `ldc`) into L2: the
-    /// first, middle and last float of each row, so an unaligned 128-byte row's three lines too.
+    /// first and last float of each row, both lines of a row that starts on a cache line (rows
+    /// of W and of the gradient do when the layer's width is a multiple of 16).
     @inline(__always)
     static func prefetchTile(_ start: UnsafePointer<Float>, ldc: Int, rows: Int, columns: Int) {
         for r in 0..<rows {
             let row = start + r &* ldc
             mlpd_prefetch_l2(row)
-            mlpd_prefetch_l2(row + columns / 2)
             mlpd_prefetch_l2(row + (columns &- 1))
         }
     }

@@ -272,6 +272,20 @@ public enum Gemm {
             store(c50, 5, 0); store(c51, 5, 1)
         }
 
+        /// W ← step(W, self) for the 6 × 32 tile of W at `w` (row stride `ldc`): the SGD update
+        /// with this tile as the summed gradient, in registers.
+        @inline(__always)
+        func applying(_ step: SGDStep, to w: UnsafeMutablePointer<Float>, ldc: Int) {
+            var parameters = Tile(loading: w, ldc: ldc)
+            (parameters.c00, parameters.c01) = (step.updated(parameters.c00, gradientSum: c00), step.updated(parameters.c01, gradientSum: c01))
+            (parameters.c10, parameters.c11) = (step.updated(parameters.c10, gradientSum: c10), step.updated(parameters.c11, gradientSum: c11))
+            (parameters.c20, parameters.c21) = (step.updated(parameters.c20, gradientSum: c20), step.updated(parameters.c21, gradientSum: c21))
+            (parameters.c30, parameters.c31) = (step.updated(parameters.c30, gradientSum: c30), step.updated(parameters.c31, gradientSum: c31))
+            (parameters.c40, parameters.c41) = (step.updated(parameters.c40, gradientSum: c40), step.updated(parameters.c41, gradientSum: c41))
+            (parameters.c50, parameters.c51) = (step.updated(parameters.c50, gradientSum: c50), step.updated(parameters.c51, gradientSum: c51))
+            parameters.store(to: w, ldc: ldc)
+        }
+
         /// self += A[6 × kc] · B̃[kc × 32], A's element (r, k) at `a[r * rowStride + k *
         /// columnStride]`: each element one FMA chain over k in order.
         @inline(__always)

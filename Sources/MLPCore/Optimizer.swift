@@ -52,6 +52,13 @@ public final class Optimizer: @unchecked Sendable {
         }
     }
 
+    /// The weights' update as an `SGDStep` when it is plain SGD (no momentum), which the ∇W
+    /// kernel can apply to each gradient tile in registers; nil for momentum and Adam.
+    public func plainStep(batchSize m: Int, learningRate α: Float) -> SGDStep? {
+        guard case .sgd(let μ, _) = kind, μ == 0 else { return nil }
+        return SGDStep(rate: α, scale: 1 / Float(m), decay: weightDecay)
+    }
+
     /// Counts a step (once per step, before any `apply`): Adam's bias correction uses it.
     public func beginStep() { stepCount += 1 }
 
@@ -77,7 +84,8 @@ public final class Optimizer: @unchecked Sendable {
         switch kind {
         case .sgd(let μ, let nesterov):
             if μ == 0 {
-                for i in range { p[i] -= α * (g[i] * scale + λ * p[i]) }
+                let step = SGDStep(rate: α, scale: scale, decay: λ)
+                for i in range { p[i] = step.updated(p[i], gradientSum: g[i]) }
                 return
             }
             firstMoment.withUnsafeMutableBufferPointer { v in

@@ -267,17 +267,17 @@ extension Trainer: WorkerTask {
                     rowStart: node.examples.lowerBound - share.lowerBound, rowCount: node.examples.count,
                     gradient: state.nodeBuffers[node.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }))
             }
-            state.nodeList.withUnsafeBufferPointer { nodes in
-                if updatesInBackward {
-                    // This worker's one node is the root: each part of the gradient gets its
-                    // update while it is still in L1, instead of a pass over the whole slab.
-                    let root = nodes[0].gradient
-                    workspace.backward(parameters: p, count: rows.count, nodes: nodes, blockSize: blockSize,
-                                       fanIn: fanIn) { range in
-                        optimizer.apply(parameters: p, gradientSum: root, slice: range, batchSize: m,
-                                        learningRate: learningRate)
-                    }
-                } else {
+            if updatesInBackward {
+                // This worker's one node is the root: the update runs inside the ∇W kernel (plain
+                // SGD: on each register tile; otherwise on each strip while it is in cache),
+                // instead of in a pass over the whole slab.
+                let root = state.nodeList[0].gradient
+                workspace.backwardUpdating(parameters: p, count: rows.count, node: state.nodeList[0], blockSize: blockSize,
+                                           fanIn: fanIn, step: optimizer.plainStep(batchSize: m, learningRate: learningRate)) { range in
+                    optimizer.apply(parameters: p, gradientSum: root, slice: range, batchSize: m, learningRate: learningRate)
+                }
+            } else {
+                state.nodeList.withUnsafeBufferPointer { nodes in
                     workspace.backward(parameters: p, count: rows.count, nodes: nodes, blockSize: blockSize, fanIn: fanIn)
                 }
             }
