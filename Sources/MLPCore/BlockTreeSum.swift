@@ -55,6 +55,12 @@ public enum BlockTreeSum {
         @inline(__always)
         mutating func pushBlock(_ block: Gemm.Tile, level start: Float = 0) {
             let (sum, level) = merge(block, level: start)
+            push(sum, level: level)
+        }
+
+        /// Stores `sum` as the new top entry at `level`, without merging.
+        @inline(__always)
+        mutating func push(_ sum: Gemm.Tile, level: Float) {
             sum.store(to: top, ldc: Gemm.tileColumns)
             levelStorage[depth] = level
             depth &+= 1
@@ -243,13 +249,13 @@ public enum BlockTreeSum {
                                 finish(sum)
                                 stored = true
                             } else {
-                                sum.store(to: counter.top, ldc: Gemm.tileColumns)
-                                counter.levelStorage[counter.depth] = level
-                                counter.depth &+= 1
+                                counter.push(sum, level: level)
                             }
                         }
                         if stored {
-                        } else if full {
+                            continue
+                        }
+                        if full {
                             // A full tile is copied out through registers: `update(from:count:)`
                             // called memmove for each 128-byte row (perf: ~4% of a `small` step).
                             finish(Gemm.Tile(loading: counter.finish(), ldc: Gemm.tileColumns))
