@@ -48,27 +48,13 @@ public enum BlockTreeSum {
             mergeComplete()
         }
 
-        /// `pushBlock` for a register tile (`width` is one 6 × 32 tile): merges complete groups
-        /// in registers and stores once. The f − 1 left siblings are added left to right and the
-        /// new block last — the same additions, in the same order, as `combine` in memory — so
-        /// the sums are the same bits; it saves storing the block and re-loading it per level.
-        @inline(__always)
-        mutating func pushBlock(_ block: Gemm.Tile, level start: Float = 0) {
-            let (sum, level) = merge(block, level: start)
-            push(sum, level: level)
-        }
-
-        /// Stores `sum` as the new top entry at `level`, without merging.
-        @inline(__always)
-        mutating func push(_ sum: Gemm.Tile, level: Float) {
-            sum.store(to: top, ldc: Gemm.tileColumns)
-            levelStorage[depth] = level
-            depth &+= 1
-        }
-
-        /// The merging half of `pushBlock(_:level:)`: takes the complete sibling groups off the
-        /// stack and returns the sum and its level, not yet pushed. With an empty stack left
-        /// and no blocks to come, the sum is the node's: the caller stores it straight to C.
+        /// For a register tile `block` at tree level `start` (`width` is one 6 × 32 tile): takes
+        /// the complete sibling groups off the stack and merges them in registers, returning the
+        /// sum and its level, not yet pushed (`push`). The f − 1 left siblings are added left to
+        /// right and the new block last — the same additions, in the same order, as `combine` in
+        /// memory — so the sums are the same bits, without storing the block and re-loading it
+        /// per level. With an empty stack left and no blocks to come, the sum is the node's: the
+        /// caller stores it straight to its destination.
         @inline(__always)
         mutating func merge(_ block: Gemm.Tile, level start: Float) -> (Gemm.Tile, Float) {
             var sum = block
@@ -88,6 +74,14 @@ public enum BlockTreeSum {
                 level += 1
             }
             return (sum, level)
+        }
+
+        /// Stores `sum` as the new top entry at `level`, without merging.
+        @inline(__always)
+        mutating func push(_ sum: Gemm.Tile, level: Float) {
+            sum.store(to: top, ldc: Gemm.tileColumns)
+            levelStorage[depth] = level
+            depth &+= 1
         }
 
         @inline(__always)
