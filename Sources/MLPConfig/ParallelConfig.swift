@@ -12,6 +12,13 @@
 ///   summed inside each block in example order and the block sums are combined in one fixed
 ///   tree, so the trained weights are the same bytes for any thread count. A minibatch of m
 ///   examples has ⌈m / block_size⌉ blocks, the most workers a step can use.
+/// - `reduction`: how the workers of one process combine their gradients: `shared` (the
+///   workers share the minibatch's rows and each computes whole columns of ∇W over all its
+///   examples, updating the weights as it goes: no reduction pass), `tree` (each worker sums
+///   its own examples' gradient, and the tree reduction combines them, inside each NUMA node
+///   first) or `auto` (default: `shared` when all the process's workers are on one NUMA node,
+///   `tree` otherwise). The weights are the same bytes either way. Under mpirun the ranks'
+///   workers always use `tree`, whose nodes the ranks exchange.
 /// - `rank_reduction`: how MPI ranks combine their gradients (builds with the `MPI` trait):
 ///   `deterministic` (default: the same canonical tree across ranks, so the weights are the same
 ///   bytes for any number of ranks and threads) or `allreduce` (`MPI_Allreduce` of one sum per
@@ -26,6 +33,10 @@ public struct ParallelConfig: Sendable, Equatable {
         case numa, compact, none
     }
 
+    public enum Reduction: String, Sendable, Equatable, CaseIterable {
+        case auto, shared, tree
+    }
+
     public enum RankReduction: String, Sendable, Equatable, CaseIterable {
         case deterministic, allreduce
     }
@@ -36,16 +47,19 @@ public struct ParallelConfig: Sendable, Equatable {
     public var smt: Bool
     public var fanIn: Int
     public var blockSize: Int
+    public var reduction: Reduction
     public var rankReduction: RankReduction
 
     public init(threads: Threads = .auto, placement: Placement = .numa, cpus: [Int]? = nil, smt: Bool = false,
-                fanIn: Int = 2, blockSize: Int = 16, rankReduction: RankReduction = .deterministic) {
+                fanIn: Int = 2, blockSize: Int = 16, reduction: Reduction = .auto,
+                rankReduction: RankReduction = .deterministic) {
         self.threads = threads
         self.placement = placement
         self.cpus = cpus
         self.smt = smt
         self.fanIn = fanIn
         self.blockSize = blockSize
+        self.reduction = reduction
         self.rankReduction = rankReduction
     }
 }
@@ -53,7 +67,7 @@ public struct ParallelConfig: Sendable, Equatable {
 extension ParallelConfig {
     static let schema = KeySchema.mapping([
         .value("threads"), .value("placement"), .value("cpus"), .value("smt"), .value("fan_in"),
-        .value("block_size"), .value("rank_reduction"),
+        .value("block_size"), .value("reduction"), .value("rank_reduction"),
     ])
 
     init(reading m: MappingReader) throws {
@@ -69,6 +83,7 @@ extension ParallelConfig {
         smt = try m.bool("smt", default: false)
         fanIn = try m.integer("fan_in", default: 2, atLeast: 2)
         blockSize = try m.integer("block_size", default: 16, atLeast: 1)
+        reduction = try m.keyword("reduction", default: .auto, among: Reduction.allCases)
         rankReduction = try m.keyword("rank_reduction", default: .deterministic, among: RankReduction.allCases)
         if let cpus, case .count(let n) = threads, n != cpus.count {
             throw m.error(at: "threads", "\(m.keyPath("threads")): \(n) threads, but \(m.keyPath("cpus")) lists \(cpus.count) CPUs")
@@ -85,6 +100,7 @@ extension ParallelConfig {
         w.field("smt", YAMLWriter.bool(smt))
         w.field("fan_in", YAMLWriter.int(fanIn))
         w.field("block_size", YAMLWriter.int(blockSize))
+        w.field("reduction", reduction.rawValue)
         w.field("rank_reduction", rankReduction.rawValue)
     }
 }

@@ -26,16 +26,22 @@ public final class BatchWorkspace: @unchecked Sendable {
     /// Packing, register-tile stack and bias stack of the block-tree gradient.
     let treeScratch: FloatBuffer
 
-    public init(network: Network, capacity: Int) {
+    public convenience init(network: Network, capacity: Int) {
+        self.init(network: network, capacity: capacity, scratch: true)
+    }
+
+    /// Without `scratch`, only the rows: for `SharedBatch`, whose workers bring their own.
+    init(network: Network, capacity: Int, scratch withScratch: Bool) {
         precondition(capacity >= 1)
         self.network = network
         self.capacity = capacity
         activations = network.sizes.map { FloatBuffer(count: capacity * $0) }
         targets = FloatBuffer(count: capacity * network.outputCount)
         deltas = network.sizes.dropFirst().map { FloatBuffer(count: capacity * $0) }
-        scratch = FloatBuffer(count: Gemm.scratchCount)
-        treeScratch = FloatBuffer(count: max(BlockTreeSum.scratchCount(k: capacity, m: network.sizes.dropFirst().max() ?? 1),
-                                             BlockTreeSum.columnScratchCount(width: network.sizes.max() ?? 1)))
+        scratch = FloatBuffer(count: withScratch ? Gemm.scratchCount : 0)
+        treeScratch = FloatBuffer(count: withScratch ? max(
+            BlockTreeSum.scratchCount(k: capacity, m: network.sizes.dropFirst().max() ?? 1),
+            BlockTreeSum.columnScratchCount(width: network.sizes.max() ?? 1)) : 0)
     }
 
     /// The inputs A^(0) [capacity × s_1]; fill the first `count` rows before `forward`.
@@ -47,21 +53,27 @@ public final class BatchWorkspace: @unchecked Sendable {
 
     /// Runs the first `count` rows of `inputs` through the network.
     public func forward(parameters: UnsafePointer<Float>, count: Int) {
-        precondition(count >= 0 && count <= capacity)
+        forward(parameters: parameters, rows: 0..<count, scratch: scratch.withUnsafeMutableBufferPointer { $0.baseAddress! })
+    }
+
+    /// Runs rows `rows` of `inputs` through the network, with `scratch` (`Gemm.scratchCount`
+    /// floats) for the products: each row's result does not depend on the others, so the
+    /// workers of a step may run disjoint row ranges of one workspace at once.
+    public func forward(parameters: UnsafePointer<Float>, rows: Range<Int>, scratch work: UnsafeMutablePointer<Float>) {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= capacity)
         let sizes = network.sizes
-        let work = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
         for l in 0..<network.layerCount {
             let inCount = sizes[l], outCount = sizes[l + 1]
             let w = parameters + network.weightOffset(l)
             let bias = parameters + network.biasOffset(l)
-            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
-            let z = activations[l + 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
+            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! } + rows.lowerBound &* inCount
+            let z = activations[l + 1].withUnsafeMutableBufferPointer { $0.baseAddress! } + rows.lowerBound &* outCount
             // Z = A · Wᵀ: B's element (k = i, j = o) is W[o, i].
             Gemm.multiply(z, ldc: outCount,
                           StridedMatrix(a, rowStride: inCount, columnStride: 1),
                           StridedMatrix(w, rowStride: 1, columnStride: inCount),
-                          m: count, n: outCount, k: inCount, accumulate: false, scratch: work)
-            addBiasAndActivate(z, bias: bias, rows: count, width: outCount, activation: network.activation(ofLayer: l))
+                          m: rows.count, n: outCount, k: inCount, accumulate: false, scratch: work)
+            addBiasAndActivate(z, bias: bias, rows: rows.count, width: outCount, activation: network.activation(ofLayer: l))
         }
     }
 
@@ -156,28 +168,6 @@ public final class BatchWorkspace: @unchecked Sendable {
     /// was split into workspaces.
     public func backward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
                          blockSize: Int, fanIn: Int) {
-        treeBackward(parameters: parameters, count: count, nodes: nodes, blockSize: blockSize, fanIn: fanIn,
-                     updating: nil, step: nil) { _ in }
-    }
-
-    /// `backward` of one node that is the whole minibatch's gradient, with the optimizer step
-    /// fused in: no separate pass over the slab. W^(l) is last read by δ of the layer below,
-    /// so it is updated while its gradient is produced. With `step` (plain SGD) every register
-    /// tile of ∇W^(l) is applied to W^(l) the moment it is final and never stored; otherwise
-    /// `update(range)` is called for each strip of ∇W^(l) as soon as it is final, in cache.
-    /// `update` also gets every ∇b^(l) after its sums. The node's gradient buffer then holds
-    /// ∇b, and ∇W only where `step` is nil.
-    public func backwardUpdating(parameters: UnsafeMutablePointer<Float>, count: Int, node: GradientNode,
-                                 blockSize: Int, fanIn: Int, step: SGDStep?, update: (_ range: Range<Int>) -> Void) {
-        withUnsafePointer(to: node) { node in
-            treeBackward(parameters: parameters, count: count, nodes: UnsafeBufferPointer(start: node, count: 1),
-                         blockSize: blockSize, fanIn: fanIn, updating: parameters, step: step, update: update)
-        }
-    }
-
-    private func treeBackward(parameters: UnsafePointer<Float>, count: Int, nodes: UnsafeBufferPointer<GradientNode>,
-                              blockSize: Int, fanIn: Int, updating slab: UnsafeMutablePointer<Float>?, step: SGDStep?,
-                              update: (_ range: Range<Int>) -> Void) {
         precondition(count >= 0 && count <= capacity)
         let tree = treeScratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
         propagate(parameters: parameters, count: count) { l, delta, a, inCount, outCount in
@@ -188,24 +178,10 @@ public final class BatchWorkspace: @unchecked Sendable {
                     node.gradient + weights, ldc: inCount,
                     StridedMatrix(d, rowStride: 1, columnStride: outCount),
                     StridedMatrix(a + node.rowStart &* inCount, rowStride: inCount, columnStride: 1),
-                    m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree,
-                    updating: slab.map { $0 + weights }, step: step
-                ) { rows, columns in
-                    guard slab != nil && step == nil else { return }
-                    if columns.count == inCount {
-                        // Whole rows: one contiguous range of the slab.
-                        update((weights &+ rows.lowerBound &* inCount)..<(weights &+ rows.upperBound &* inCount))
-                    } else {
-                        for r in rows {
-                            let row = weights &+ r &* inCount
-                            update((row &+ columns.lowerBound)..<(row &+ columns.upperBound))
-                        }
-                    }
-                }
+                    m: outCount, n: inCount, k: node.rowCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
                 BlockTreeSum.columnSums(node.gradient + biases, of: d, rows: node.rowCount,
                                         width: outCount, blockSize: blockSize, fanIn: fanIn, scratch: tree)
             }
-            if slab != nil { update(biases..<(biases &+ outCount)) }
         }
     }
 

@@ -135,15 +135,20 @@ public enum BlockTreeSum {
     }
 
     /// Floats of scratch `weightGradient` needs for nodes of up to `k` examples and C of up to
-    /// `m` rows: every strip's packed A, then the packed B block (k × columnBlock(k) ≤ max(2^18,
-    /// 32k) floats for every k — not monotone in k, so the bound is used, not the product at the
-    /// largest k), then the counter stack.
+    /// `m` rows: every strip's packed A, then what `weightGradient(packedStrips:…)` needs.
     public static func scratchCount(k: Int, m: Int) -> Int {
-        packedARows(m) * k + max(1 << 18, Gemm.tileColumns * k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
+        packedARows(m) * k + packedScratchCount(k: k)
     }
 
-    /// Rows of A packed by `weightGradient`: m rounded up to whole strips of `Gemm.tileRows`.
-    static func packedARows(_ m: Int) -> Int { (m + Gemm.tileRows - 1) / Gemm.tileRows * Gemm.tileRows }
+    /// Floats of scratch `weightGradient(packedStrips:…)` needs for depth up to `k`: the packed B
+    /// block (k × columnBlock(k) ≤ max(2^18, 32k) floats for every k — not monotone in k, so
+    /// the bound is used, not the product at the largest k), then the counter stack.
+    public static func packedScratchCount(k: Int) -> Int {
+        max(1 << 18, Gemm.tileColumns * k) + maxStackDepth * (Gemm.tileRows * Gemm.tileColumns + 1)
+    }
+
+    /// Rows of A packed by `packStrips`: m rounded up to whole strips of `Gemm.tileRows`.
+    public static func packedARows(_ m: Int) -> Int { (m + Gemm.tileRows - 1) / Gemm.tileRows * Gemm.tileRows }
 
     /// Floats of scratch `columnSums` needs for vectors of `width`.
     public static func columnScratchCount(width: Int) -> Int { maxStackDepth * (width + 1) }
@@ -157,31 +162,42 @@ public enum BlockTreeSum {
     /// C [M × N] = the block-tree sum over k of A [M × K] · B [K × N], for the K examples of one
     /// aligned node (blocks of `blockSize` from the node's first example). Overwrites C.
     ///
-    /// For ∇W = Δᵀ A: M = outputs, N = inputs, K = examples.
+    /// For ∇W = Δᵀ A: M = outputs, N = inputs, K = examples. Packs A (`packStrips`) into the
+    /// front of `scratch`, then runs `weightGradient(packedStrips:…)`.
+    public static func weightGradient(
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
+        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>
+    ) {
+        if m == 0 || n == 0 { return }
+        packStrips(scratch, a, rows: m, examples: 0..<k, depth: k)
+        weightGradient(packedStrips: scratch, c, ldc: ldc, b, m: m, n: n, k: k, blockSize: blockSize, fanIn: fanIn,
+                       columnBlock: columnBlock(k: k), scratch: scratch + packedARows(m) * k)
+    }
+
+    /// `weightGradient` with A already packed by `packStrips` (depth k), B packed `columnBlock`
+    /// columns at a time (a multiple of 32, at most `columnBlock(k:)`); `scratch` holds
+    /// `packedScratchCount(k:)` floats.
     ///
-    /// With `weights` (W, laid out like C) the node is the minibatch's whole gradient and the
-    /// caller updates W as C is produced (`BatchWorkspace.backwardUpdating`): while a strip is
+    /// With `weights` (W, laid out like C) the caller updates W as C is produced (the node is
+    /// the minibatch's whole gradient; `BatchWorkspace.sharedBackward`): while a strip is
     /// computed, the next strip's rows of W (and of C) are prefetched into L2. With `step` too,
     /// each finished register tile is applied to W by `step` right away and C is not written;
     /// without it, `finished(rows, columns)` is called as soon as that block of C is final (a
     /// strip of up to 6 rows by one packed column block), while it is still in cache.
     public static func weightGradient(
-        _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
-        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, scratch: UnsafeMutablePointer<Float>,
+        packedStrips packedA: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, ldc: Int, _ b: StridedMatrix,
+        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, columnBlock nc: Int, scratch: UnsafeMutablePointer<Float>,
         updating weights: UnsafeMutablePointer<Float>? = nil, step: SGDStep? = nil,
         finished: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void = { _, _ in }
     ) {
         precondition(blockSize >= 1 && fanIn >= 2)
         precondition(step == nil || weights != nil, "an SGD step needs the weights")
+        precondition(nc >= Gemm.tileColumns && nc % Gemm.tileColumns == 0 && nc <= columnBlock(k: k))
         if m == 0 || n == 0 { return }
         let tile = Gemm.tileRows * Gemm.tileColumns
-        let nc = columnBlock(k: k)
-        let packedA = scratch
-        let packedB = packedA + packedARows(m) * k
+        let packedB = scratch
         let stack = packedB + max(1 << 18, Gemm.tileColumns * k)
         let levels = stack + maxStackDepth * tile
-        precondition(k * nc <= max(1 << 18, Gemm.tileColumns * k))
-        packStrips(packedA, a, rows: m, columns: k)
         do {
             var jc = 0
             while jc < n {
@@ -274,23 +290,27 @@ public enum BlockTreeSum {
         }
     }
 
-    /// Packs all of A [rows × columns] once, strip after strip in `Gemm.packA`'s layout: strip s
-    /// (rows 6s …) at `packed + 6s · columns`, rows past the edge zero.
+    /// Packs columns `examples` of A [rows × depth], strip after strip in `Gemm.packA`'s layout
+    /// for depth `depth`: strip s (rows 6s …) at `packed + 6s · depth`, column k of it at
+    /// `+ 6k`, rows past the edge zero. Disjoint column ranges write disjoint floats, so the
+    /// workers of a step can each pack the examples they own into one shared buffer.
     ///
     /// For Δᵀ (row stride 1) the strips are cut from Δ's rows, 16 strips at a time, reading each
     /// row's 96 floats front to back. Packing each strip from Δ on its own — 6 floats from each
     /// of k rows a page apart, again for every column block — cost ~22% of the kernel on
     /// `large` (k = 512, four column blocks) and ~10% on `wide` (measured by skipping it).
-    static func packStrips(_ packed: UnsafeMutablePointer<Float>, _ a: StridedMatrix, rows: Int, columns: Int) {
+    public static func packStrips(_ packed: UnsafeMutablePointer<Float>, _ a: StridedMatrix, rows: Int,
+                                  examples: Range<Int>, depth: Int) {
+        precondition(examples.lowerBound >= 0 && examples.upperBound <= depth)
         let fullStrips = rows / Gemm.tileRows
+        let stripFloats = Gemm.tileRows &* depth
         if a.rowStride == 1 {
             typealias V = SIMD4<Float>
-            let stripFloats = Gemm.tileRows &* columns
             let group = 16
             var first = 0
             while first < fullStrips {
                 let count = min(group, fullStrips &- first)
-                for k in 0..<columns {
+                for k in examples {
                     let source = UnsafeRawPointer(a.base + (first &* Gemm.tileRows &+ k &* a.columnStride))
                     var out = UnsafeMutableRawPointer(packed + (first &* stripFloats &+ k &* Gemm.tileRows))
                     for s in 0..<count {
@@ -307,13 +327,15 @@ public enum BlockTreeSum {
             }
         } else {
             for s in 0..<fullStrips {
-                Gemm.packA(packed + s &* Gemm.tileRows &* columns, a, rowStart: s &* Gemm.tileRows,
-                           rows: Gemm.tileRows, columnStart: 0, columns: columns)
+                Gemm.packA(packed + (s &* stripFloats &+ examples.lowerBound &* Gemm.tileRows), a,
+                           rowStart: s &* Gemm.tileRows, rows: Gemm.tileRows,
+                           columnStart: examples.lowerBound, columns: examples.count)
             }
         }
         let edge = fullStrips &* Gemm.tileRows
         if edge < rows {
-            Gemm.packA(packed + edge &* columns, a, rowStart: edge, rows: rows &- edge, columnStart: 0, columns: columns)
+            Gemm.packA(packed + (fullStrips &* stripFloats &+ examples.lowerBound &* Gemm.tileRows), a,
+                       rowStart: edge, rows: rows &- edge, columnStart: examples.lowerBound, columns: examples.count)
         }
     }
 

@@ -2,22 +2,22 @@ import MLPCore
 import MLPData
 
 extension BatchWorkspace {
-    /// Copies the rows `indices` of `data` into the inputs and targets (batch row r ← example
-    /// indices[r]).
-    public func load(_ data: Dataset, indices: ArraySlice<Int>) {
-        precondition(indices.count <= capacity)
+    /// Copies the rows `indices` of `data` into the inputs and targets (batch row
+    /// `rowStart` + r ← example indices[r]).
+    public func load(_ data: Dataset, indices: ArraySlice<Int>, rowStart: Int = 0) {
+        precondition(rowStart >= 0 && rowStart + indices.count <= capacity)
         let inCount = network.inputCount, outCount = network.outputCount
         data.features.withUnsafeBufferPointer { x in
             inputs.withUnsafeMutableBufferPointer { a in
                 for (row, example) in indices.enumerated() {
-                    (a.baseAddress! + row * inCount).update(from: x.baseAddress! + example * inCount, count: inCount)
+                    (a.baseAddress! + (rowStart + row) * inCount).update(from: x.baseAddress! + example * inCount, count: inCount)
                 }
             }
         }
         data.targets.withUnsafeBufferPointer { y in
             targets.withUnsafeMutableBufferPointer { t in
                 for (row, example) in indices.enumerated() {
-                    (t.baseAddress! + row * outCount).update(from: y.baseAddress! + example * outCount, count: outCount)
+                    (t.baseAddress! + (rowStart + row) * outCount).update(from: y.baseAddress! + example * outCount, count: outCount)
                 }
             }
         }
@@ -32,15 +32,15 @@ extension BatchWorkspace {
         }
     }
 
-    /// How many of the examples `indices` (loaded and run forward) have their arg-max output
-    /// equal to their label; 0 for data without labels.
-    public func countCorrect(_ data: Dataset, indices: ArraySlice<Int>) -> Int {
+    /// How many of the examples `indices` (loaded from `rowStart` and run forward) have their
+    /// arg-max output equal to their label; 0 for data without labels.
+    public func countCorrect(_ data: Dataset, indices: ArraySlice<Int>, rowStart: Int = 0) -> Int {
         guard let labels = data.labels else { return 0 }
         let outCount = network.outputCount
         return outputs.withUnsafeBufferPointer { a in
             var correct = 0
             for (row, example) in indices.enumerated()
-            where argmax(a.baseAddress! + row * outCount, count: outCount) == Int(labels[example]) {
+            where argmax(a.baseAddress! + (rowStart + row) * outCount, count: outCount) == Int(labels[example]) {
                 correct += 1
             }
             return correct

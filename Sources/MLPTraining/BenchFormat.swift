@@ -12,7 +12,7 @@ public enum BenchFormat {
             + "on the same workers in every round\n"
         let ranks = report.results.contains { $0.ranks > 1 }
         out += (ranks ? "ranks  " : "") + "threads  examples/s  GFLOP/s  ceiling  % ceil  speedup  effic.  serial  forward  backward  reduce  update"
-            + "   wait  coord µs" + (ranks ? "    MPI  MPI ms/step" : "") + "\n"
+            + "   wait  coord µs" + (ranks ? "    MPI  MPI ms/step" : "") + "  reduction\n"
         for r in report.results {
             let serial = r.serialFraction.map { String(format: "%.3f", $0) } ?? "-"
             if ranks { out += String(format: "%5d  ", r.ranks) }
@@ -22,7 +22,8 @@ public enum BenchFormat {
                 + String(format: "  %6.1f%%  %7.1f%%  %5.1f%%  %5.1f%%  %4.1f%%  %8.1f", 100 * r.forwardShare,
                          100 * r.backwardShare, 100 * r.reductionShare, 100 * r.updateShare, 100 * r.waitingShare,
                          r.coordinationMicroseconds)
-                + (ranks ? String(format: "  %5.1f%%  %11.2f", 100 * r.communicationShare, r.communicationMilliseconds) : "") + "\n"
+                + (ranks ? String(format: "  %5.1f%%  %11.2f", 100 * r.communicationShare, r.communicationMilliseconds) : "")
+                + "  \(r.reduction)\n"
         }
         return out
     }
@@ -32,7 +33,7 @@ public enum BenchFormat {
         "serial_fraction", "forward_share", "backward_share", "reduction_share", "update_share", "waiting_share",
         "coordination_us", "layers", "batch_size", "flops_per_example", "steps", "repeats", "cpu_model", "cores", "pus",
         "numa_nodes", "isa_compiled", "isa_available", "compiler", "ranks", "communication_share",
-        "communication_ms_per_step",
+        "communication_ms_per_step", "reduction",
     ]
 
     /// One line per thread count; the workload and machine repeat on every line so that each
@@ -48,7 +49,7 @@ public enum BenchFormat {
                 "\(r.coordinationMicroseconds)", report.layers.map(String.init).joined(separator: "-"),
                 String(report.batchSize), String(report.flopsPerExample), String(report.steps), String(report.repeats),
                 m.cpuModel, String(m.cores), String(m.pus), String(m.numaNodes), m.isaCompiled, m.isaAvailable, m.compiler,
-                String(r.ranks), "\(r.communicationShare)", "\(r.communicationMilliseconds)",
+                String(r.ranks), "\(r.communicationShare)", "\(r.communicationMilliseconds)", r.reduction,
             ]
             out += fields.map(quote).joined(separator: ",") + "\n"
         }

@@ -39,6 +39,9 @@ public enum Benchmark {
         /// Rank 0's time in the exchange between ranks per step, in ms (it includes waiting for
         /// the slowest rank to arrive).
         public var communicationMilliseconds: Double = 0
+        /// How the process's workers combined their gradients (`parallel.reduction` resolved):
+        /// `shared` or `tree`.
+        public var reduction: String = "tree"
         /// All workers of all ranks: the p of speedup, efficiency and Karp–Flatt.
         public var workers: Int { threads * ranks }
     }
@@ -183,7 +186,9 @@ public enum Benchmark {
             return Trainer(network: network, parameters: initial.array, optimizer: optimizer, batchSize: batch,
                            pool: WorkerPool(placement: placement), blockSize: config.parallel.blockSize,
                            fanIn: config.parallel.fanIn, group: layout.group,
-                           rankReduction: RankReduction(config.parallel.rankReduction))
+                           rankReduction: RankReduction(config.parallel.rankReduction),
+                           sharedBatch: config.parallel.reduction.sharesBatch(placement: placement,
+                                                                              inGroup: (layout.group?.size ?? 1) > 1))
         }
         let ceilings = trainers.map { $0.map { Ceiling(pool: $0.pool) } }
         struct Round { var seconds: Double; var phases: Trainer.PhaseTimes; var ceiling: Double }
@@ -233,7 +238,8 @@ public enum Benchmark {
                 coordinationMicroseconds: coordinationOverhead(trainers[i]!.pool),
                 ceilingGflops: ceiling, ceilingShare: gflops / ceiling, ranks: layout.ranks,
                 communicationShare: median.phases.communication / busy,
-                communicationMilliseconds: median.phases.communication / Double(steps) * 1e3))
+                communicationMilliseconds: median.phases.communication / Double(steps) * 1e3,
+                reduction: trainers[i]!.shared == nil ? "tree" : "shared"))
         }
         return Report(machine: MachineFingerprint.current(topology: topology), layers: network.sizes, batchSize: batch,
                       flopsPerExample: network.flopsPerTrainingExample, steps: steps, warmup: warmup,

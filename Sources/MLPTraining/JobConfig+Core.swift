@@ -81,6 +81,20 @@ extension ParallelConfig {
     }
 }
 
+extension ParallelConfig.Reduction {
+    /// Whether a process with these workers shares its minibatch (`Trainer`'s `sharedBatch`):
+    /// `auto` does when all its workers are on one NUMA node (or unplaced). Under mpirun the
+    /// ranks exchange tree nodes, so a process in a group always uses the tree.
+    public func sharesBatch(placement: PlacementPlan, inGroup: Bool) -> Bool {
+        guard !inGroup else { return false }
+        switch self {
+        case .shared: return true
+        case .tree: return false
+        case .auto: return Set(placement.workers.compactMap(\.numaNode)).count <= 1
+        }
+    }
+}
+
 extension RankReduction {
     public init(_ configured: ParallelConfig.RankReduction) {
         switch configured {

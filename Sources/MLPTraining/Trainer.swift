@@ -7,11 +7,17 @@ import MLPRuntime
 ///
 /// A step (see ARCHITECTURE.md, "Data flow of one training step"): the minibatch is cut into
 /// blocks of `blockSize` examples and the workers take balanced runs of whole blocks
-/// (`BlockTreePlan`); each gathers its rows into its own workspace, runs forward and backward,
-/// and sums its gradient nodes in the canonical block tree; the upper tree levels combine the
-/// nodes, every level split over parameter slices so all workers share it; finally each worker
-/// applies the optimizer to its slice. The weights after a step are the same bytes for any
-/// number of workers.
+/// (`BlockTreePlan`). Then one of two reductions (`parallel.reduction`):
+///
+/// - shared (`SharedBatch`): the workers fill one workspace, each its rows, run them forward
+///   and δ backward, and take units of ∇W columns over the whole minibatch from a shared
+///   counter, each summed in the canonical block tree and applied to W as it is produced;
+/// - tree: each gathers its rows into its own workspace, runs forward and backward, and sums
+///   its gradient nodes in the canonical block tree; the upper tree levels combine the nodes,
+///   every level split over parameter slices so all workers share it; finally each worker
+///   applies the optimizer to its slice.
+///
+/// The weights after a step are the same bytes for any number of workers and either reduction.
 ///
 /// With a process group (MPI ranks, each with its own pool), the tree spans every rank's
 /// workers: rank r runs global workers r·T ..< (r+1)·T, sums the nodes that lie inside it, and
@@ -27,6 +33,10 @@ public final class Trainer {
     /// The other processes training this model, if any.
     public let group: ProcessGroup?
     public let rankReduction: RankReduction
+    /// The process's workers share one minibatch workspace and split ∇W over parameters
+    /// (`SharedBatch`), instead of each summing its own examples into tree nodes that the
+    /// tree reduction combines. Nil with the tree, and always with other processes.
+    let shared: SharedBatch?
     /// Steps taken so far, over all epochs.
     public private(set) var step = 0
     /// Accumulated time per phase, summed over workers (for bench and the daemon's metrics).
@@ -38,10 +48,21 @@ public final class Trainer {
     /// the worker's NUMA node).
     final class WorkerState: @unchecked Sendable {
         var workspace: BatchWorkspace?
+        var sharedScratch: SharedBatch.WorkerScratch?
         var nodeBuffers: [FloatBuffer] = []
         var nodeList: [BatchWorkspace.GradientNode] = []
         var correct = 0
         var times = PhaseTimes()
+        /// When the running phase began (`lap`).
+        var mark: UInt64 = 0
+
+        /// Adds the time since the last lap to `phase`. A method, not a closure over a local
+        /// clock: a closure capturing a variable, passed on, cost one allocation per step.
+        func lap(_ phase: WritableKeyPath<PhaseTimes, Double>) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            times[keyPath: phase] += Double(now &- mark) * 1e-9
+            mark = now
+        }
     }
 
     private let states: [WorkerState]
@@ -54,7 +75,7 @@ public final class Trainer {
 
     public init(network: Network, parameters: [Float], optimizer: Optimizer, batchSize: Int,
                 pool: WorkerPool, blockSize: Int = 16, fanIn: Int = 2, group: ProcessGroup? = nil,
-                rankReduction: RankReduction = .deterministic) {
+                rankReduction: RankReduction = .deterministic, sharedBatch: Bool = true) {
         precondition(parameters.count == network.parameterCount && batchSize >= 1 && blockSize >= 1 && fanIn >= 2)
         self.network = network
         self.parameters = FloatBuffer(parameters)
@@ -71,6 +92,8 @@ public final class Trainer {
         blockCosts = .allocate(capacity: blocks)
         let workers = pool.size * (self.group?.size ?? 1)
         workspaceCapacity = min(batchSize, (blocks + workers - 1) / workers * blockSize)
+        shared = sharedBatch && self.group == nil
+            ? SharedBatch(network: network, capacity: batchSize, workers: pool.size) : nil
     }
 
     deinit { blockCosts.deallocate() }
@@ -91,8 +114,9 @@ public final class Trainer {
     }
 
     /// Time spent per phase (seconds): forward (gather, forward pass, cost), backward (δ
-    /// recursion and the worker's own tree nodes of ∇W, ∇b), waiting (at the barrier), reduction
-    /// (the upper tree levels) and update (the optimizer) — the last two interleaved chunk by
+    /// recursion and the worker's ∇W, ∇b: its tree nodes, or its shared units with their update),
+    /// waiting (at barriers), reduction (the upper tree levels) and update (the optimizer, with
+    /// the tree) — the last two interleaved chunk by
     /// chunk, each chunk's part timed separately (two clock reads per 16 KiB chunk) — and
     /// communication (exchanging with the other MPI ranks; worker 0 only, while the others wait).
     public struct PhaseTimes: Sendable, Equatable {
@@ -159,6 +183,7 @@ public final class Trainer {
         let plan = plan(for: m)
         optimizer.beginStep()
         let exchange = group.map { rankExchange(for: m, group: $0) }
+        shared?.beginStep()
         context = StepContext(data: data, indices: indices, plan: plan, exchange: exchange, learningRate: learningRate)
         pool.run(self)
         context = nil
@@ -221,44 +246,84 @@ public final class Trainer {
 }
 
 extension Trainer: WorkerTask {
-    /// Worker `w`'s part of the current step: its rows forward and backward into its tree
-    /// nodes; the barrier; then its parameter slice of every upper tree level and of the update.
+    /// Worker `w`'s part of the current step (`sharedStep` or `treeStep`).
     public func work(worker w: Int) {
         guard let context else { preconditionFailure("work outside a step") }
-        let (data, indices, plan) = (context.data, context.indices, context.plan)
-        let m = indices.count
+        let state = states[w]
+        state.mark = DispatchTime.now().uptimeNanoseconds
+        state.correct = 0
+        if let shared {
+            sharedStep(worker: w, shared: shared, context: context)
+        } else {
+            treeStep(worker: w, context: context)
+        }
+    }
+
+    /// Loads worker `w`'s rows of the minibatch into `workspace` from row `rowStart`, runs them
+    /// forward and records their block costs and correct count.
+    private func forward(worker w: Int, rows share: Range<Int>, context: StepContext, into workspace: BatchWorkspace,
+                         rowStart: Int, run: (UnsafePointer<Float>) -> Void) {
+        let indices = context.indices
+        let rows = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
+        workspace.load(context.data, indices: rows, rowStart: rowStart)
+        run(parameters.withUnsafeBufferPointer { $0.baseAddress! })
+        var block = share.lowerBound / blockSize
+        var start = 0
+        while start < rows.count {
+            let length = min(blockSize, rows.count - start)
+            blockCosts[block] = workspace.cost(rowStart: rowStart + start, count: length)
+            block += 1
+            start += length
+        }
+        states[w].correct = workspace.countCorrect(context.data, indices: rows, rowStart: rowStart)
+    }
+
+    /// The shared-batch step: the worker's rows forward into the process's one workspace, then
+    /// the backward pass with every worker, each taking units of the gradient and its update
+    /// (`SharedBatch`); one barrier per weight layer, no reduction pass.
+    private func sharedStep(worker w: Int, shared: SharedBatch, context: StepContext) {
+        let state = states[w]
+        let scratch = state.sharedScratch ?? shared.makeWorkerScratch()
+        state.sharedScratch = scratch
+        let share = context.plan.examples[w]
+        forward(worker: w, rows: share, context: context, into: shared.workspace, rowStart: share.lowerBound) {
+            shared.forward(parameters: $0, rows: share, scratch: scratch)
+        }
+        state.lap(\.forward)
+        let m = context.indices.count, learningRate = context.learningRate
         let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let costs = blockCosts
+        let gradient = UnsafePointer(shared.gradient.withUnsafeMutableBufferPointer { $0.baseAddress! })
+        shared.backward(parameters: p, rows: share, exampleCount: m, blockSize: blockSize, fanIn: fanIn,
+                        step: optimizer.plainStep(batchSize: m, learningRate: learningRate), scratch: scratch,
+                        update: { range in
+                            optimizer.apply(parameters: p, gradientSum: gradient, slice: range, batchSize: m,
+                                            learningRate: learningRate)
+                        },
+                        synchronize: {
+                            // The barriers inside the backward pass, timed as waiting.
+                            state.lap(\.backward)
+                            pool.barrier.arriveAndWait()
+                            state.lap(\.waiting)
+                        })
+        state.lap(\.backward)
+    }
+
+    /// The tree step: the worker's rows forward and backward in its own workspace into its tree
+    /// nodes; the barrier; then its parameter slice of every upper tree level and of the update.
+    private func treeStep(worker w: Int, context: StepContext) {
+        let plan = context.plan
+        let m = context.indices.count
+        let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
         let parameterCount = network.parameterCount
-        let workers = pool.size
         let learningRate = context.learningRate
         let state = states[w]
-        var mark = DispatchTime.now().uptimeNanoseconds
-        func lap(_ phase: WritableKeyPath<PhaseTimes, Double>) {
-            let now = DispatchTime.now().uptimeNanoseconds
-            state.times[keyPath: phase] += Double(now &- mark) * 1e-9
-            mark = now
-        }
         let share = plan.examples[firstWorker + w]
-        // No tree levels and no other ranks: one worker's node is the whole minibatch's
-        // gradient, and that worker applies the update inside its backward pass.
-        let updatesInBackward = plan.levels.isEmpty && context.exchange == nil
-        state.correct = 0
         if !share.isEmpty {
             let workspace = workspace(state)
-            let rows = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
-            workspace.load(data, indices: rows)
-            workspace.forward(parameters: p, count: rows.count)
-            var block = share.lowerBound / blockSize
-            var start = 0
-            while start < rows.count {
-                let length = min(blockSize, rows.count - start)
-                costs[block] = workspace.cost(rowStart: start, count: length)
-                block += 1
-                start += length
+            forward(worker: w, rows: share, context: context, into: workspace, rowStart: 0) {
+                workspace.forward(parameters: $0, count: share.count)
             }
-            state.correct = workspace.countCorrect(data, indices: rows)
-            lap(\.forward)
+            state.lap(\.forward)
             let nodes = plan.nodes[firstWorker + w]
             while state.nodeBuffers.count < nodes.count { state.nodeBuffers.append(FloatBuffer(count: parameterCount)) }
             state.nodeList.removeAll(keepingCapacity: true)
@@ -267,52 +332,41 @@ extension Trainer: WorkerTask {
                     rowStart: node.examples.lowerBound - share.lowerBound, rowCount: node.examples.count,
                     gradient: state.nodeBuffers[node.slot].withUnsafeMutableBufferPointer { $0.baseAddress! }))
             }
-            if updatesInBackward {
-                // This worker's one node is the root: the update runs inside the ∇W kernel (plain
-                // SGD: on each register tile; otherwise on each strip while it is in cache),
-                // instead of in a pass over the whole slab.
-                let root = state.nodeList[0].gradient
-                workspace.backwardUpdating(parameters: p, count: rows.count, node: state.nodeList[0], blockSize: blockSize,
-                                           fanIn: fanIn, step: optimizer.plainStep(batchSize: m, learningRate: learningRate)) { range in
-                    optimizer.apply(parameters: p, gradientSum: root, slice: range, batchSize: m, learningRate: learningRate)
-                }
-            } else {
-                state.nodeList.withUnsafeBufferPointer { nodes in
-                    workspace.backward(parameters: p, count: rows.count, nodes: nodes, blockSize: blockSize, fanIn: fanIn)
-                }
+            state.nodeList.withUnsafeBufferPointer { nodes in
+                workspace.backward(parameters: p, count: share.count, nodes: nodes, blockSize: blockSize, fanIn: fanIn)
             }
         }
-        lap(\.backward)
+        state.lap(\.backward)
         // One barrier: after it, every node buffer is complete. Every tree level and the
         // update use the same parameter slices, so worker w only ever touches slice w of
         // every buffer: no barrier between levels, and the levels and the update run chunk
         // by chunk while the chunk is in cache.
         pool.barrier.arriveAndWait()
-        lap(\.waiting)
-        let slice = Self.slice(w, of: workers, count: parameterCount)
+        state.lap(\.waiting)
+        let slice = Self.slice(w, of: pool.size, count: parameterCount)
         if let exchange = context.exchange {
-            exchangeAndUpdate(worker: w, slice: slice, exchange: exchange, batchSize: m, learningRate: learningRate, lap: lap)
+            exchangeAndUpdate(worker: w, slice: slice, exchange: exchange, batchSize: m, learningRate: learningRate)
             return
         }
-        if updatesInBackward { return }
         let root = buffer(plan.root)
         var chunkStart = slice.lowerBound
         while chunkStart < slice.upperBound {
             let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
             combine(plan.levels, chunk: chunk, in: nil)
-            lap(\.reduction)
+            state.lap(\.reduction)
             optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
-            lap(\.update)
+            state.lap(\.update)
             chunkStart = chunk.upperBound
         }
-        lap(\.reduction)
+        state.lap(\.reduction)
     }
 
     /// The part of a step after the workers' own nodes, with other ranks: this rank's inner
     /// tree levels (and, for `allreduce`, its sum) over worker w's slice; worker 0 exchanges
     /// with the other ranks; then the tree levels across ranks and the update, over the slice.
     private func exchangeAndUpdate(worker w: Int, slice: Range<Int>, exchange: RankExchange, batchSize m: Int,
-                                   learningRate: Float, lap: (WritableKeyPath<PhaseTimes, Double>) -> Void) {
+                                   learningRate: Float) {
+        let state = states[w]
         let plan = exchange.plan
         let exports = plan.exports[plan.rank]
         let gathered = exchange.gathered.withUnsafeMutableBufferPointer { $0.baseAddress! }
@@ -335,24 +389,24 @@ extension Trainer: WorkerTask {
             }
             chunkStart = chunk.upperBound
         }
-        lap(\.reduction)
+        state.lap(\.reduction)
         pool.barrier.arriveAndWait()
-        lap(\.waiting)
+        state.lap(\.waiting)
         if w == 0, let group {
             exchange.communicate(group, costs: blockCosts, correct: states.reduce(0) { $0 + $1.correct })
-            lap(\.communication)
+            state.lap(\.communication)
         }
         pool.barrier.arriveAndWait()
-        lap(\.waiting)
+        state.lap(\.waiting)
         let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
         let root = exchange.mode == .deterministic ? exchange.slot(plan.root) : gathered
         chunkStart = slice.lowerBound
         while chunkStart < slice.upperBound {
             let chunk = chunkStart..<min(chunkStart + Self.reductionChunk, slice.upperBound)
             if exchange.mode == .deterministic { combine(plan.globalLevels, chunk: chunk, in: exchange) }
-            lap(\.reduction)
+            state.lap(\.reduction)
             optimizer.apply(parameters: p, gradientSum: root, slice: chunk, batchSize: m, learningRate: learningRate)
-            lap(\.update)
+            state.lap(\.update)
             chunkStart = chunk.upperBound
         }
     }

@@ -63,10 +63,13 @@ public final class TrainingRun {
         let train = prepared.config.train
         let optimizer = Optimizer(kind: train.optimizerKind, weightDecay: Float(train.optimizer.weightDecay),
                                   network: prepared.network)
+        let parallel = prepared.config.parallel
         trainer = Trainer(network: prepared.network, parameters: prepared.initialParameters,
                           optimizer: optimizer, batchSize: train.batchSize, pool: WorkerPool(placement: prepared.placement),
-                          blockSize: prepared.config.parallel.blockSize, fanIn: prepared.config.parallel.fanIn,
-                          group: group, rankReduction: RankReduction(prepared.config.parallel.rankReduction))
+                          blockSize: parallel.blockSize, fanIn: parallel.fanIn,
+                          group: group, rankReduction: RankReduction(parallel.rankReduction),
+                          sharedBatch: parallel.reduction.sharesBatch(placement: prepared.placement,
+                                                                      inGroup: (group?.size ?? 1) > 1))
         directory = prepared.config.output.dir
         isWriter = (group?.rank ?? 0) == 0
     }

@@ -121,6 +121,7 @@ struct ResolvedYAMLTests {
               smt: false
               fan_in: 2
               block_size: 16
+              reduction: auto
               rank_reduction: deterministic
 
             """

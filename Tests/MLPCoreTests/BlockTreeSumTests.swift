@@ -54,6 +54,49 @@ import Testing
         #expect(fast.map(\.bitPattern) == expected.map(\.bitPattern))
     }
 
+    /// The shared-batch form: strips packed in pieces of examples (one per worker), the
+    /// gradient in units of 32 columns from the packed strips, with and without an SGD step in
+    /// registers: the same bits as the whole node in one call.
+    @Test(arguments: shapes)
+    func packedPiecesAndColumnUnitsEqualOneCall(_ s: Shape) {
+        var random = SeededGenerator(seed: UInt64(s.m * 7 + s.n))
+        let delta = FloatBuffer((0..<(s.k * s.m)).map { _ in Float(random.nextUnitDouble() * 2 - 1) })
+        let a = FloatBuffer((0..<(s.k * s.n)).map { _ in Float(random.nextUnitDouble() * 2 - 1) })
+        let weights = (0..<(s.m * s.n)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
+        let d = delta.withUnsafeBufferPointer { $0.baseAddress! }, x = a.withUnsafeBufferPointer { $0.baseAddress! }
+        let dm = StridedMatrix(d, rowStride: 1, columnStride: s.m)
+        let whole = FloatBuffer(count: s.m * s.n), pieces = FloatBuffer(count: s.m * s.n), updated = FloatBuffer(weights)
+        let scratch = FloatBuffer(count: BlockTreeSum.scratchCount(k: s.k, m: s.m))
+        let packed = FloatBuffer(count: BlockTreeSum.packedARows(s.m) * s.k)
+        let unitScratch = FloatBuffer(count: BlockTreeSum.packedScratchCount(k: s.k))
+        func pointer(_ buffer: FloatBuffer) -> UnsafeMutablePointer<Float> {
+            buffer.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        }
+        BlockTreeSum.weightGradient(pointer(whole), ldc: s.n, dm, StridedMatrix(x, rowStride: s.n, columnStride: 1),
+                                    m: s.m, n: s.n, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn, scratch: pointer(scratch))
+        let cuts = [0, s.k / 3, s.k / 3, 2 * s.k / 3, s.k]
+        for i in 0..<(cuts.count - 1) {
+            BlockTreeSum.packStrips(pointer(packed), dm, rows: s.m, examples: cuts[i]..<cuts[i + 1], depth: s.k)
+        }
+        let step = SGDStep(rate: 0.5, scale: 0.25, decay: 0.01)
+        var first = 0
+        while first < s.n {
+            let width = min(32, s.n - first)
+            let b = StridedMatrix(x + first, rowStride: s.n, columnStride: 1)
+            BlockTreeSum.weightGradient(packedStrips: pointer(packed), pointer(pieces) + first, ldc: s.n, b,
+                                        m: s.m, n: width, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn,
+                                        columnBlock: 32, scratch: pointer(unitScratch))
+            BlockTreeSum.weightGradient(packedStrips: pointer(packed), pointer(pieces) + first, ldc: s.n, b,
+                                        m: s.m, n: width, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn,
+                                        columnBlock: 32, scratch: pointer(unitScratch),
+                                        updating: pointer(updated) + first, step: step)
+            first += width
+        }
+        #expect(pieces.array.map(\.bitPattern) == whole.array.map(\.bitPattern))
+        let expected = zip(weights, whole.array).map { step.updated($0, gradientSum: $1) }
+        #expect(updated.array.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     @Test(arguments: shapes)
     func columnSumsEqualTheDefinition(_ s: Shape) {
         var random = SeededGenerator(seed: UInt64(s.n + s.k))

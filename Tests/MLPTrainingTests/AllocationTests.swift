@@ -13,8 +13,8 @@ private let optimized = true
 /// A steady-state training step allocates nothing: every buffer is made once. Only optimized
 /// builds are checked (debug builds box and copy freely); `scripts/test` and CI build release.
 @Suite(.serialized) struct AllocationTests {
-    @Test(.enabled(if: optimized, "allocation counts are only meaningful in optimized builds"), arguments: [1, 2, 3])
-    func steadyStateStepsDoNotAllocate(threads: Int) throws {
+    @Test(.enabled(if: optimized, "allocation counts are only meaningful in optimized builds"), arguments: [1, 2, 3], [true, false])
+    func steadyStateStepsDoNotAllocate(threads: Int, shared: Bool) throws {
         let network = Network(sizes: [64, 48, 10])
         let data = Benchmark.syntheticData(network: network, count: 100)
         let initial = FloatBuffer(count: network.parameterCount)
@@ -24,7 +24,7 @@ private let optimized = true
             warnings: [], policy: "none", smt: false, bindsThreads: false)
         let trainer = Trainer(network: network, parameters: initial.array,
                               optimizer: Optimizer(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), weightDecay: 0.01, network: network),
-                              batchSize: 32, pool: WorkerPool(placement: placement))
+                              batchSize: 32, pool: WorkerPool(placement: placement), sharedBatch: shared)
         let order = Array(0..<data.count)
         // One epoch's batches, the last one short: every plan and buffer gets made here.
         func epoch() {
