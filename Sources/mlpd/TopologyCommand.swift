@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import MLPConfig
 import MLPRuntime
+import MLPTraining
 
 struct TopologyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,6 +69,17 @@ struct TopologyCommand: ParsableCommand {
             }
             let report = try TopologyReport.make(topology: try TopologyLoader.load(source), settings: settings)
             print(json ? try report.json() : report.render(), terminator: json ? "\n" : "")
+            if !json { print(Self.reductionLine(report.plan)) }
         }
+    }
+
+    /// What `parallel.reduction: auto` does with this plan inside one process.
+    static func reductionLine(_ plan: PlacementPlan) -> String {
+        let nodes = Set(plan.workers.compactMap(\.numaNode)).count
+        if ParallelConfig.Reduction.auto.sharesBatch(placement: plan, inGroup: false) {
+            return "Inside one process, parallel.reduction: auto uses shared (all workers on one NUMA node): they split "
+                + "∇W by columns over the whole minibatch; the tree above applies with tree, and across MPI ranks."
+        }
+        return "Inside one process, parallel.reduction: auto uses the tree above (the workers span \(nodes) NUMA nodes)."
     }
 }

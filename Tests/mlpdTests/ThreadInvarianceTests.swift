@@ -30,6 +30,10 @@ import Testing
         for node in 0..<4 { #expect(nodes.filter { $0 == node }.count == 4) }
         let pus = workers.compactMap { $0["pu"] as? Int }
         #expect(Set(pus.map { $0 / 2 }).count == 16, "one worker per physical core")
+        let text = try CLI.run(["topology", "--synthetic", "package:2 numa:2 core:8 pu:2", "--threads", "16"])
+        #expect(text.stdout.contains("auto uses the tree above (the workers span 4 NUMA nodes)"), "\(text.stdout)")
+        let oneNode = try CLI.run(["topology", "--synthetic", "package:1 core:4 pu:1", "--threads", "4"])
+        #expect(oneNode.stdout.contains("auto uses shared (all workers on one NUMA node)"), "\(oneNode.stdout)")
         let bad = try CLI.run(["topology", "--synthetic", "package:2 nuna:2"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("nuna"))
