@@ -116,9 +116,9 @@ public final class Trainer {
     /// Time spent per phase (seconds): forward (gather, forward pass, cost), backward (δ
     /// recursion and the worker's ∇W, ∇b: its tree nodes, or its shared units with their update),
     /// waiting (at barriers), reduction (the upper tree levels) and update (the optimizer, with
-    /// the tree) — the last two interleaved chunk by
-    /// chunk, each chunk's part timed separately (two clock reads per 16 KiB chunk) — and
-    /// communication (exchanging with the other MPI ranks; worker 0 only, while the others wait).
+    /// the tree) — the last two interleaved chunk by chunk, each chunk's part timed separately
+    /// (two clock reads per 16 KiB chunk) — and communication (exchanging with the other MPI
+    /// ranks; worker 0 only, while the others wait).
     public struct PhaseTimes: Sendable, Equatable {
         public var forward = 0.0, backward = 0.0, reduction = 0.0, update = 0.0, waiting = 0.0, communication = 0.0
         /// Forward and backward: the work that scales with the examples.
