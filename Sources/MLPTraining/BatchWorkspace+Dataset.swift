@@ -23,15 +23,6 @@ extension BatchWorkspace {
         }
     }
 
-    /// Summed cost of the first `count` rows after `forward`.
-    public func cost(count: Int) -> Double {
-        outputs.withUnsafeBufferPointer { a in
-            targets.withUnsafeBufferPointer { y in
-                network.loss.cost(outputs: a.baseAddress!, targets: y.baseAddress!, rows: count, width: network.outputCount)
-            }
-        }
-    }
-
     /// How many of the examples `indices` (loaded from `rowStart` and run forward) have their
     /// arg-max output equal to their label; 0 for data without labels.
     public func countCorrect(_ data: Dataset, indices: ArraySlice<Int>, rowStart: Int = 0) -> Int {

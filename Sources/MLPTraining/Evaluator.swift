@@ -25,7 +25,7 @@ public final class Evaluator {
     public func evaluate(_ data: Dataset) -> Result {
         var cost = 0.0, correct = 0
         forEachBatch(data) { indices in
-            cost += workspace.cost(count: indices.count)
+            cost += workspace.cost(rowStart: 0, count: indices.count)
             correct += workspace.countCorrect(data, indices: indices)
         }
         let n = Double(max(data.count, 1))
