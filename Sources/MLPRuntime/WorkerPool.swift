@@ -41,11 +41,13 @@ public final class WorkerPool: @unchecked Sendable {
         for index in 1..<placement.workers.count {
             ready.enter()
             exited.enter()
+            // `self` is read (unowned) only while `init` waits on `ready`, so never while the
+            // pool is being destroyed: a pool dropped right after `init` (no `run`) crashed
+            // when a thread read it between `ready.leave()` and entering `loop`.
+            let exited = self.exited
             let thread = Thread { [unowned self] in
-                self.bind(worker: index)
-                ready.leave()
-                self.loop(worker: index)
-                self.exited.leave()
+                self.loop(worker: index, ready: ready)
+                exited.leave()
             }
             thread.name = "mlpd-worker-\(index)"
             thread.stackSize = 4 << 20
@@ -92,7 +94,10 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func loop(worker: Int) {
+    /// A worker thread's life: bind, say so on `ready`, then run tasks until `shutdown`.
+    private func loop(worker: Int, ready: DispatchGroup) {
+        bind(worker: worker)
+        ready.leave()
         // The start phase is 0 until the first `run`, which may begin before this thread gets
         // here: reading the current phase instead would lose that wake-up.
         var phase = 0

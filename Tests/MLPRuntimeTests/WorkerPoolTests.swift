@@ -26,6 +26,22 @@ import Testing
         }
     }
 
+    /// A pool dropped as soon as it is made, never run, shuts its threads down cleanly (a
+    /// thread once read the pool while it was being destroyed, and the process crashed).
+    @Test func poolsDroppedUnusedShutDown() {
+        let plan = PlacementPlan(
+            workers: (0..<4).map { WorkerPlacement(index: $0, pu: nil, core: nil, package: nil, numaNode: nil) },
+            warnings: [], policy: "none", smt: false, bindsThreads: false)
+        for _ in 0..<200 {
+            _ = WorkerPool(placement: plan)
+        }
+        let pool = WorkerPool(placement: plan)
+        final class Count: @unchecked Sendable { var value = 0 }
+        let count = Count(), lock = NSLock()
+        pool.run { _ in lock.withLock { count.value += 1 } }
+        #expect(count.value == 4)
+    }
+
     /// Every worker runs every task exactly once, and the barrier separates phases.
     @Test func runAndBarrier() {
         let plan = PlacementPlan(workers: (0..<4).map { WorkerPlacement(index: $0, pu: nil, core: nil, package: nil, numaNode: nil) },
