@@ -9,7 +9,8 @@ import MLPRuntime
 /// blocks of `blockSize` examples and the workers take balanced runs of whole blocks
 /// (`BlockTreePlan`). Then one of two reductions (`parallel.reduction`):
 ///
-/// - shared (`SharedBatch`): the workers fill one workspace, each its rows, run them forward
+/// - shared (`SharedBatch`): the workers fill one workspace, each its rows (runs of whole
+///   blocks in proportion to the workers' measured speeds, `splitRows`), run them forward
 ///   and δ backward, and take units of ∇W columns over the whole minibatch from a shared
 ///   counter, each summed in the canonical block tree and applied to W as it is produced;
 /// - tree: each gathers its rows into its own workspace, runs forward and backward, and sums
@@ -69,6 +70,12 @@ public final class Trainer {
     private var plans: [Int: BlockTreePlan] = [:]
     private var exchanges: [Int: RankExchange] = [:]
     private let blockCosts: UnsafeMutableBufferPointer<Double>
+    /// With `shared`: the rows of the current step worker by worker, `rowBounds[w] ..<
+    /// rowBounds[w + 1]` (`splitRows`).
+    private let rowBounds: UnsafeMutableBufferPointer<Int>
+    /// With `shared`: each worker's forward speed, rows per second, smoothed over steps (0 until
+    /// measured).
+    private let rowSpeeds: UnsafeMutableBufferPointer<Double>
     private let workspaceCapacity: Int
     /// Evaluates the current parameters (shares the parameter slab).
     public private(set) lazy var evaluator = Evaluator(network: network, parameters: parameters, batchSize: batchSize)
@@ -90,13 +97,21 @@ public final class Trainer {
         workerSeconds = Array(repeating: PhaseTimes(), count: pool.size)
         let blocks = (batchSize + blockSize - 1) / blockSize
         blockCosts = .allocate(capacity: blocks)
+        rowBounds = .allocate(capacity: pool.size + 1)
+        rowBounds.initialize(repeating: 0)
+        rowSpeeds = .allocate(capacity: pool.size)
+        rowSpeeds.initialize(repeating: 0)
         let workers = pool.size * (self.group?.size ?? 1)
         workspaceCapacity = min(batchSize, (blocks + workers - 1) / workers * blockSize)
         shared = sharedBatch && self.group == nil
             ? SharedBatch(network: network, capacity: batchSize, workers: pool.size) : nil
     }
 
-    deinit { blockCosts.deallocate() }
+    deinit {
+        blockCosts.deallocate()
+        rowBounds.deallocate()
+        rowSpeeds.deallocate()
+    }
 
     /// The example order of `epoch` (0-based): a permutation drawn from (seed, epoch) alone, so
     /// any epoch's order can be recomputed without replaying earlier ones (exact resume).
@@ -183,10 +198,14 @@ public final class Trainer {
         let plan = plan(for: m)
         optimizer.beginStep()
         let exchange = group.map { rankExchange(for: m, group: $0) }
-        shared?.beginStep()
+        if let shared {
+            shared.beginStep()
+            splitRows(m)
+        }
         context = StepContext(data: data, indices: indices, plan: plan, exchange: exchange, learningRate: learningRate)
         pool.run(self)
         context = nil
+        if shared != nil { measureRowSpeeds() }
         var cost = 0.0, correct = 0
         if let exchange {
             (cost, correct) = exchange.gatheredStatistics()
@@ -201,6 +220,60 @@ public final class Trainer {
         }
         step += 1
         return StepResult(cost: cost, correct: correct)
+    }
+
+    /// How much slower than the fastest worker a worker's measured speed may make it look when
+    /// splitting rows: a worker that was briefly slow still gets a quarter of an even share.
+    static let slowestSpeedShare = 0.25
+    /// Weight of one step's measurement in the smoothed row speeds.
+    static let speedSmoothing = 0.2
+
+    /// With `shared`: splits the `m` rows of the step into runs of whole blocks, one per worker
+    /// in order, in proportion to the workers' measured forward speeds (evenly until measured).
+    ///
+    /// The bits of a shared step do not depend on the split (each row's forward and δ are its
+    /// own, every ∇W unit sums all m rows in the canonical tree, block costs are per block), so
+    /// the split can follow the machine: a worker whose core runs slower — a busy hyperthread
+    /// sibling, a lower clock, a hypervisor's other guest — gets fewer rows instead of keeping
+    /// the others waiting at the first barrier. The ∇W units are handed out dynamically already.
+    private func splitRows(_ m: Int) {
+        let workers = pool.size
+        let blocks = (m + blockSize - 1) / blockSize
+        var fastest = 0.0
+        for w in 0..<workers { fastest = max(fastest, rowSpeeds[w]) }
+        var measured = fastest > 0
+        for w in 0..<workers where rowSpeeds[w] == 0 { measured = false }
+        @inline(__always) func weight(_ w: Int) -> Double {
+            measured ? max(rowSpeeds[w], Self.slowestSpeedShare * fastest) : 1
+        }
+        var total = 0.0
+        for w in 0..<workers { total += weight(w) }
+        var cumulative = 0.0
+        rowBounds[0] = 0
+        for w in 0..<workers {
+            cumulative += weight(w)
+            let edge = w == workers - 1 ? blocks : Int((Double(blocks) * cumulative / total).rounded())
+            rowBounds[w + 1] = min(m, max(rowBounds[w], edge * blockSize))
+        }
+    }
+
+    /// The row split `splitRows` makes for `m` rows after the workers measured `speeds` (0 =
+    /// not yet): for tests, which also use it to force uneven splits.
+    func rowSplit(exampleCount m: Int, assumingSpeeds speeds: [Double]) -> [Range<Int>] {
+        precondition(speeds.count == pool.size)
+        for (w, speed) in speeds.enumerated() { rowSpeeds[w] = speed }
+        splitRows(m)
+        return (0..<pool.size).map { rowBounds[$0]..<rowBounds[$0 + 1] }
+    }
+
+    /// With `shared`: folds this step's forward time per row of each worker into `rowSpeeds`.
+    private func measureRowSpeeds() {
+        for (w, state) in states.enumerated() {
+            let rows = rowBounds[w + 1] - rowBounds[w]
+            guard rows > 0 && state.times.forward > 0 else { continue }
+            let speed = Double(rows) / state.times.forward
+            rowSpeeds[w] = rowSpeeds[w] == 0 ? speed : rowSpeeds[w] + Self.speedSmoothing * (speed - rowSpeeds[w])
+        }
     }
 
     private func workspace(_ state: WorkerState) -> BatchWorkspace {
@@ -285,7 +358,7 @@ extension Trainer: WorkerTask {
         let state = states[w]
         let scratch = state.sharedScratch ?? shared.makeWorkerScratch()
         state.sharedScratch = scratch
-        let share = context.plan.examples[w]
+        let share = rowBounds[w]..<rowBounds[w + 1]
         forward(worker: w, rows: share, context: context, into: shared.workspace, rowStart: share.lowerBound) {
             shared.forward(parameters: $0, rows: share, scratch: scratch)
         }

@@ -51,6 +51,55 @@ import Testing
         }
     }
 
+    static func placement(threads: Int) -> PlacementPlan {
+        PlacementPlan(workers: (0..<threads).map { WorkerPlacement(index: $0, pu: nil, core: nil, package: nil, numaNode: nil) },
+                      warnings: [], policy: "none", smt: false, bindsThreads: false)
+    }
+
+    /// The shared step splits its rows by the workers' measured speeds: whole blocks, in
+    /// proportion, a slow worker floored at a quarter of the fastest, evenly until measured.
+    @Test func sharedRowsFollowTheWorkersSpeeds() {
+        let network = Network(sizes: [8, 4, 2])
+        let trainer = Trainer(network: network, parameters: [Float](repeating: 0, count: network.parameterCount),
+                              optimizer: Optimizer(kind: .sgd(momentum: 0, nesterov: false), weightDecay: 0, network: network),
+                              batchSize: 64, pool: WorkerPool(placement: Self.placement(threads: 2)), blockSize: 16)
+        #expect(trainer.rowSplit(exampleCount: 64, assumingSpeeds: [0, 0]) == [0..<32, 32..<64])
+        #expect(trainer.rowSplit(exampleCount: 64, assumingSpeeds: [5, 0]) == [0..<32, 32..<64])
+        #expect(trainer.rowSplit(exampleCount: 64, assumingSpeeds: [1, 3]) == [0..<16, 16..<64])
+        #expect(trainer.rowSplit(exampleCount: 64, assumingSpeeds: [3, 1]) == [0..<48, 48..<64])
+        // 1 against 100 counts as 25 against 100: 0.8 of a block, rounded to one.
+        #expect(trainer.rowSplit(exampleCount: 64, assumingSpeeds: [1, 100]) == [0..<16, 16..<64])
+        // A short batch: 50 rows are blocks of 16, 16, 16 and 2.
+        #expect(trainer.rowSplit(exampleCount: 50, assumingSpeeds: [2, 2]) == [0..<32, 32..<50])
+        #expect(trainer.rowSplit(exampleCount: 50, assumingSpeeds: [1, 3]) == [0..<16, 16..<50])
+    }
+
+    /// Whatever the split, the shared step gives the bytes of one worker.
+    @Test func unevenSharedSplitsGiveTheSameBytes() {
+        let network = Network(sizes: [70, 40, 13])
+        let data = Benchmark.syntheticData(network: network, count: 100)
+        let initial = FloatBuffer(count: network.parameterCount)
+        InitializationScheme.xavier.initialize(initial, network: network, seed: 5)
+        func train(speeds: [[Double]]) -> [Float] {
+            let trainer = Trainer(network: network, parameters: initial.array,
+                                  optimizer: Optimizer(kind: .sgd(momentum: 0.9, nesterov: false), weightDecay: 0, network: network),
+                                  batchSize: 48, pool: WorkerPool(placement: Self.placement(threads: speeds[0].count)))
+            var step = 0
+            var start = 0
+            while start < data.count {
+                // Forces the split of this step; the step then measures its own, overwritten next time.
+                _ = trainer.rowSplit(exampleCount: min(48, data.count - start), assumingSpeeds: speeds[step % speeds.count])
+                _ = trainer.trainStep(data, indices: Array(0..<data.count)[start..<min(start + 48, data.count)], learningRate: 0.05)
+                start += 48
+                step += 1
+            }
+            return trainer.parameters.array
+        }
+        let reference = train(speeds: [[0]]).map(\.bitPattern)
+        #expect(train(speeds: [[1, 8, 0.5], [9, 1, 1], [1, 1, 30]]).map(\.bitPattern) == reference)
+        #expect(train(speeds: [[1, 1000], [1000, 1]]).map(\.bitPattern) == reference)
+    }
+
     @Test func autoSharesOnlyInsideOneNUMANodeAndOneProcess() {
         func plan(_ nodes: [Int?]) -> PlacementPlan {
             PlacementPlan(workers: nodes.enumerated().map { WorkerPlacement(index: $0, pu: $0, core: $0, package: 0, numaNode: $1) },
