@@ -16,7 +16,7 @@ public final class FloatBuffer: @unchecked Sendable {
     /// and marked `MADV_HUGEPAGE`: a step of `wide` walks ~10 MiB of weights, activations and
     /// packed blocks, far more than the TLB's reach in 4 KiB pages, and under a hypervisor
     /// every TLB miss is a two-level page walk. Side by side (alternating `mlpd bench` runs of
-    /// both builds, five pairs each), small pages took 1.5–2 % longer on `wide` and `large` at
+    /// both builds, five pairs each), small pages took 1–2 % longer on `wide` and `large` at
     /// one and two threads; `small` was unchanged.
     public static let hugePageBytes = 2 << 20
 
