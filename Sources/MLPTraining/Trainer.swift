@@ -239,10 +239,8 @@ public final class Trainer {
     private func splitRows(_ m: Int) {
         let workers = pool.size
         let blocks = (m + blockSize - 1) / blockSize
-        var fastest = 0.0
-        for w in 0..<workers { fastest = max(fastest, rowSpeeds[w]) }
-        var measured = fastest > 0
-        for w in 0..<workers where rowSpeeds[w] == 0 { measured = false }
+        let measured = rowSpeeds.allSatisfy { $0 > 0 }
+        let fastest = rowSpeeds.max() ?? 0
         @inline(__always) func weight(_ w: Int) -> Double {
             measured ? max(rowSpeeds[w], Self.slowestSpeedShare * fastest) : 1
         }
