@@ -62,17 +62,19 @@ public enum Activation: Sendable, Equatable, Hashable {
 
     // MARK: - Vector sigmoid (Float)
 
-    /// σ(z + b) in place, `rows` rows of `width`: the forward pass's bias and sigmoid in one
-    /// pass, 16 units at a time with `exp16`. Scalar `expf` calls took ~12% of a `small` step
-    /// (perf, 1 thread). Deterministic per element, so results stay independent of how a batch
-    /// is split; it differs from `value` (glibc's expf) by at most a few ulp (tested).
+    /// σ(z + b) in place, `rows` rows of `width` units, `rowStride` floats apart (default
+    /// `width`): the forward pass's bias and sigmoid in one pass, 16 units at a time with
+    /// `exp16`. Scalar `expf` calls took ~12% of a `small` step (perf, 1 thread).
+    /// Deterministic per element, so results stay independent of how a batch is split, by rows
+    /// or by columns; it differs from `value` (glibc's expf) by at most a few ulp (tested).
     public static func sigmoidAddingBias(_ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
-                                         rows: Int, width: Int) {
+                                         rows: Int, width: Int, rowStride: Int? = nil) {
         typealias V = SIMD16<Float>
         let one = V(repeating: 1)
         let braw = UnsafeRawPointer(bias)
+        let stride = rowStride ?? width
         for r in 0..<rows {
-            let row = z + r &* width
+            let row = z + r &* stride
             let raw = UnsafeMutableRawPointer(row)
             var j = 0
             while j &+ 16 <= width {

@@ -60,35 +60,46 @@ public final class BatchWorkspace: @unchecked Sendable {
     /// floats) for the products: each row's result does not depend on the others, so the
     /// workers of a step may run disjoint row ranges of one workspace at once.
     public func forward(parameters: UnsafePointer<Float>, rows: Range<Int>, scratch work: UnsafeMutablePointer<Float>) {
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= capacity)
-        let sizes = network.sizes
         for l in 0..<network.layerCount {
-            let inCount = sizes[l], outCount = sizes[l + 1]
-            let w = parameters + network.weightOffset(l)
-            let bias = parameters + network.biasOffset(l)
-            let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! } + rows.lowerBound &* inCount
-            let z = activations[l + 1].withUnsafeMutableBufferPointer { $0.baseAddress! } + rows.lowerBound &* outCount
-            // Z = A · Wᵀ: B's element (k = i, j = o) is W[o, i].
-            Gemm.multiply(z, ldc: outCount,
-                          StridedMatrix(a, rowStride: inCount, columnStride: 1),
-                          StridedMatrix(w, rowStride: 1, columnStride: inCount),
-                          m: rows.count, n: outCount, k: inCount, accumulate: false, scratch: work)
-            addBiasAndActivate(z, bias: bias, rows: rows.count, width: outCount, activation: network.activation(ofLayer: l))
+            forward(layer: l, parameters: parameters, rows: rows, units: 0..<network.sizes[l + 1], scratch: work)
         }
     }
 
-    /// Z + b then f, in place, row by row (sigmoid in one fused vector pass).
+    /// Units `units` of A^(l+1) for rows `rows`: Z = A^(l) · Wᵀ on those, then the bias and f.
+    /// A unit's value depends only on its row of A^(l) and its row of W^(l), so workers may
+    /// split a layer by rows or by units and get the same bits. A softmax layer (f acts on
+    /// whole rows) takes all its units at once.
+    public func forward(layer l: Int, parameters: UnsafePointer<Float>, rows: Range<Int>, units: Range<Int>,
+                        scratch work: UnsafeMutablePointer<Float>) {
+        let inCount = network.sizes[l], outCount = network.sizes[l + 1]
+        let activation = network.activation(ofLayer: l)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= capacity && units.lowerBound >= 0 && units.upperBound <= outCount)
+        precondition(activation.isElementwise || units.count == outCount, "a softmax layer takes all its units at once")
+        let w = parameters + (network.weightOffset(l) &+ units.lowerBound &* inCount)
+        let bias = parameters + (network.biasOffset(l) &+ units.lowerBound)
+        let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! } + rows.lowerBound &* inCount
+        let z = activations[l + 1].withUnsafeMutableBufferPointer { $0.baseAddress! } + (rows.lowerBound &* outCount &+ units.lowerBound)
+        // Z = A · Wᵀ: B's element (k = i, j = o) is W[o, i].
+        Gemm.multiply(z, ldc: outCount,
+                      StridedMatrix(a, rowStride: inCount, columnStride: 1),
+                      StridedMatrix(w, rowStride: 1, columnStride: inCount),
+                      m: rows.count, n: units.count, k: inCount, accumulate: false, scratch: work)
+        addBiasAndActivate(z, bias: bias, rows: rows.count, width: units.count, rowStride: outCount, activation: activation)
+    }
+
+    /// Z + b then f, in place, `rows` rows of `width` units `rowStride` floats apart (sigmoid in
+    /// one fused vector pass).
     private func addBiasAndActivate(_ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
-                                    rows: Int, width: Int, activation: Activation) {
+                                    rows: Int, width: Int, rowStride: Int, activation: Activation) {
         if activation == .sigmoid {
-            Activation.sigmoidAddingBias(z, bias: bias, rows: rows, width: width)
+            Activation.sigmoidAddingBias(z, bias: bias, rows: rows, width: width, rowStride: rowStride)
             return
         }
         for r in 0..<rows {
-            let row = z + r &* width
+            let row = z + r &* rowStride
             for j in 0..<width { row[j] += bias[j] }
+            activation.apply(row, rows: 1, width: width)
         }
-        activation.apply(z, rows: rows, width: width)
     }
 
     // MARK: - Backward

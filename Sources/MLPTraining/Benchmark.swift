@@ -40,7 +40,8 @@ public enum Benchmark {
         /// the slowest rank to arrive).
         public var communicationMilliseconds: Double = 0
         /// How the process's workers combined their gradients (`parallel.reduction` resolved):
-        /// `shared` or `tree`.
+        /// `shared`, `shared/units` (its wide forward and δ products split by units, for few
+        /// rows per worker) or `tree`.
         public var reduction: String = "tree"
         /// All workers of all ranks: the p of speedup, efficiency and Karp–Flatt.
         public var workers: Int { threads * ranks }
@@ -239,7 +240,7 @@ public enum Benchmark {
                 ceilingGflops: ceiling, ceilingShare: gflops / ceiling, ranks: layout.ranks,
                 communicationShare: median.phases.communication / busy,
                 communicationMilliseconds: median.phases.communication / Double(steps) * 1e3,
-                reduction: trainers[i]!.shared == nil ? "tree" : "shared"))
+                reduction: trainers[i]!.shared.map { $0.splitsByUnits ? "shared/units" : "shared" } ?? "tree"))
         }
         return Report(machine: MachineFingerprint.current(topology: topology), layers: network.sizes, batchSize: batch,
                       flopsPerExample: network.flopsPerTrainingExample, steps: steps, warmup: warmup,

@@ -11,8 +11,9 @@ import MLPRuntime
 ///
 /// - shared (`SharedBatch`): the workers fill one workspace, each its rows (runs of whole
 ///   blocks in proportion to the workers' measured speeds, `splitRows`), run them forward
-///   and δ backward, and take units of ∇W columns over the whole minibatch from a shared
-///   counter, each summed in the canonical block tree and applied to W as it is produced;
+///   and δ backward (wide layers, or all with few rows per worker: units of the layer over all
+///   rows from a shared counter), and take units of ∇W columns over the whole minibatch from a
+///   shared counter, each summed in the canonical block tree and applied to W as it is produced;
 /// - tree: each gathers its rows into its own workspace, runs forward and backward, and sums
 ///   its gradient nodes in the canonical block tree; the upper tree levels combine the nodes,
 ///   every level split over parameter slices so all workers share it; finally each worker
@@ -82,7 +83,7 @@ public final class Trainer {
 
     public init(network: Network, parameters: [Float], optimizer: Optimizer, batchSize: Int,
                 pool: WorkerPool, blockSize: Int = 16, fanIn: Int = 2, group: ProcessGroup? = nil,
-                rankReduction: RankReduction = .deterministic, sharedBatch: Bool = true) {
+                rankReduction: RankReduction = .deterministic, sharedBatch: Bool = true, splitByUnits: Bool? = nil) {
         precondition(parameters.count == network.parameterCount && batchSize >= 1 && blockSize >= 1 && fanIn >= 2)
         self.network = network
         self.parameters = FloatBuffer(parameters)
@@ -104,7 +105,7 @@ public final class Trainer {
         let workers = pool.size * (self.group?.size ?? 1)
         workspaceCapacity = min(batchSize, (blocks + workers - 1) / workers * blockSize)
         shared = sharedBatch && self.group == nil
-            ? SharedBatch(network: network, capacity: batchSize, workers: pool.size) : nil
+            ? SharedBatch(network: network, capacity: batchSize, workers: pool.size, splitByUnits: splitByUnits) : nil
     }
 
     deinit {
@@ -205,7 +206,7 @@ public final class Trainer {
         context = StepContext(data: data, indices: indices, plan: plan, exchange: exchange, learningRate: learningRate)
         pool.run(self)
         context = nil
-        if shared != nil { measureRowSpeeds() }
+        if let shared, !shared.splitsByUnits { measureRowSpeeds() }
         var cost = 0.0, correct = 0
         if let exchange {
             (cost, correct) = exchange.gatheredStatistics()
@@ -265,6 +266,8 @@ public final class Trainer {
     }
 
     /// With `shared`: folds this step's forward time per row of each worker into `rowSpeeds`.
+    /// Not with products split by units: a worker's forward time then counts the units it took
+    /// from the counter, not its speed, and the units balance the workers already.
     private func measureRowSpeeds() {
         for (w, state) in states.enumerated() {
             let rows = rowBounds[w + 1] - rowBounds[w]
@@ -357,11 +360,15 @@ extension Trainer: WorkerTask {
         let scratch = state.sharedScratch ?? shared.makeWorkerScratch()
         state.sharedScratch = scratch
         let share = rowBounds[w]..<rowBounds[w + 1]
+        let m = context.indices.count, learningRate = context.learningRate
         forward(worker: w, rows: share, context: context, into: shared.workspace, rowStart: share.lowerBound) {
-            shared.forward(parameters: $0, rows: share, scratch: scratch)
+            shared.forward(parameters: $0, rows: share, exampleCount: m, scratch: scratch, synchronize: {
+                state.lap(\.forward)
+                pool.barrier.arriveAndWait()
+                state.lap(\.waiting)
+            })
         }
         state.lap(\.forward)
-        let m = context.indices.count, learningRate = context.learningRate
         let p = parameters.withUnsafeMutableBufferPointer { $0.baseAddress! }
         let gradient = UnsafePointer(shared.gradient.withUnsafeMutableBufferPointer { $0.baseAddress! })
         shared.backward(parameters: p, rows: share, exampleCount: m, blockSize: blockSize, fanIn: fanIn,

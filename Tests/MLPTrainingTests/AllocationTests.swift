@@ -15,7 +15,9 @@ private let optimized = true
 @Suite(.serialized) struct AllocationTests {
     @Test(.enabled(if: optimized, "allocation counts are only meaningful in optimized builds"), arguments: [1, 2, 3], [true, false])
     func steadyStateStepsDoNotAllocate(threads: Int, shared: Bool) throws {
-        let network = Network(sizes: [64, 48, 10])
+        // Layers of 80 and 70 units: with 2 and 3 workers sharing 32 rows, the forward and δ
+        // products are split by units (`SharedBatch.splitsByUnits`), with their barriers.
+        let network = Network(sizes: [64, 80, 70])
         let data = Benchmark.syntheticData(network: network, count: 100)
         let initial = FloatBuffer(count: network.parameterCount)
         InitializationScheme.xavier.initialize(initial, network: network, seed: 1)

@@ -1,5 +1,5 @@
 import MLPConfig
-import MLPCore
+@testable import MLPCore
 import MLPRuntime
 import Testing
 @testable import MLPTraining
@@ -98,6 +98,69 @@ import Testing
         let reference = train(speeds: [[0]]).map(\.bitPattern)
         #expect(train(speeds: [[1, 8, 0.5], [9, 1, 1], [1, 1, 30]]).map(\.bitPattern) == reference)
         #expect(train(speeds: [[1, 1000], [1000, 1]]).map(\.bitPattern) == reference)
+    }
+
+    /// Networks whose layers are wide enough to be split by units: a sigmoid network whose
+    /// output layer and top δ are split too (the barrier after the output δ); relu with a narrow
+    /// identity output (split and row layers mixed); a softmax output, which stays by rows.
+    static let unitSplitNetworks = [
+        Network(sizes: [70, 100, 96]),
+        Network(sizes: [70, 100, 90, 13], hiddenActivation: .relu, outputActivation: .identity),
+        Network(sizes: [70, 130, 80], outputActivation: .softmax, loss: .crossEntropy),
+    ]
+
+    /// Split by units, over all rows, the shared step gives the bytes of one worker split by
+    /// rows: at 1, 2 and 3 workers, momentum and plain SGD (the update in the ∇W kernel), and a
+    /// short last batch that leaves some workers without rows.
+    @Test(arguments: unitSplitNetworks)
+    func unitSplitGivesTheSameBytes(_ network: Network) {
+        let data = Benchmark.syntheticData(network: network, count: 100)
+        let initial = FloatBuffer(count: network.parameterCount)
+        InitializationScheme.xavier.initialize(initial, network: network, seed: 7)
+        func train(threads: Int, byUnits: Bool, momentum: Float) -> [UInt32] {
+            let trainer = Trainer(network: network, parameters: initial.array,
+                                  optimizer: Optimizer(kind: .sgd(momentum: momentum, nesterov: false), weightDecay: 0, network: network),
+                                  batchSize: 48, pool: WorkerPool(placement: Self.placement(threads: threads)), splitByUnits: byUnits)
+            #expect(trainer.shared?.splitsByUnits == byUnits)
+            let order = Array(0..<data.count)
+            for _ in 0..<2 {
+                var start = 0
+                while start < data.count {
+                    _ = trainer.trainStep(data, indices: order[start..<min(start + 48, data.count)], learningRate: 0.05)
+                    start += 48
+                }
+            }
+            return trainer.parameters.array.map(\.bitPattern)
+        }
+        for momentum: Float in [0, 0.9] {
+            let reference = train(threads: 1, byUnits: false, momentum: momentum)
+            #expect(reference != initial.array.map(\.bitPattern), "training changed nothing")
+            for threads in [1, 2, 3] {
+                #expect(train(threads: threads, byUnits: true, momentum: momentum) == reference,
+                        "\(threads) workers split by units, momentum \(momentum)")
+            }
+        }
+    }
+
+    /// By default, with two or more workers, the products are split by units when the workers
+    /// have fewer than 64 rows each or the product is at least 512 units wide, and only where
+    /// it has two panels of units and enough depth.
+    @Test func unitSplitIsChosenForFewRowsPerWorkerOrWideLayers() {
+        let small = Network(sizes: [784, 256, 256, 10]), wide = Network(sizes: [784, 1024, 1024, 10])
+        #expect(!SharedBatch(network: small, capacity: 128, workers: 2).splitsByUnits)
+        #expect(SharedBatch(network: small, capacity: 64, workers: 2).splitsByUnits)
+        #expect(SharedBatch(network: small, capacity: 128, workers: 16).splitsByUnits)
+        #expect(!SharedBatch(network: small, capacity: 32, workers: 1).splitsByUnits)
+        #expect(SharedBatch(network: wide, capacity: 256, workers: 2).splitsByUnits)
+        #expect(!SharedBatch(network: wide, capacity: 256, workers: 1).splitsByUnits)
+        #expect(!SharedBatch(network: wide, capacity: 256, workers: 2, splitByUnits: false).splitsByUnits)
+        // Too narrow or too shallow everywhere: nothing to split.
+        #expect(!SharedBatch(network: Network(sizes: [70, 40, 13]), capacity: 48, workers: 3).splitsByUnits)
+        #expect(SharedBatch.productUnitWidth(width: 1024, depth: 784, workers: 2) == 128)
+        #expect(SharedBatch.productUnitWidth(width: 1024, depth: 1024, workers: 16) == 32)
+        #expect(SharedBatch.productUnitWidth(width: 4096, depth: 1024, workers: 2) == 256)
+        #expect(SharedBatch.productUnitWidth(width: 10, depth: 1024, workers: 2) == 0)
+        #expect(SharedBatch.productUnitWidth(width: 1024, depth: 10, workers: 2) == 0)
     }
 
     @Test func autoSharesOnlyInsideOneNUMANodeAndOneProcess() {
