@@ -20,8 +20,8 @@ import Synchronization
 /// per-worker tree (`BatchWorkspace.backward(…nodes:…)`), which gives the root the same sums.
 /// Units are handed out dynamically, so a worker that ran slower in the row phases takes fewer.
 ///
-/// With few rows per worker (`splitsByUnits`) the forward and δ products of wide layers are
-/// split by units instead: the workers take units of A^(l+1), or of Δ^(l), each over all m
+/// With few rows per worker, or for layers of 512 units and more (`splitsByUnits`), the forward
+/// and δ products are split by units instead: the workers take units of A^(l+1), or of Δ^(l), each over all m
 /// rows, from a shared counter, with a barrier wherever a worker next reads rows that others
 /// wrote. A unit's value depends on its row of A (or Δ) and its row (column) of W alone, so the
 /// bytes are the same either way.
@@ -36,7 +36,7 @@ public final class SharedBatch: @unchecked Sendable {
     /// Columns of ∇W^(l) per unit.
     private let unitColumns: [Int]
     private let nextUnit: [UnitCounter]
-    /// Whether wide forward and δ products are split over the workers by units (`splitsByUnits`).
+    /// Whether any forward or δ product is split over the workers by units rather than rows.
     public let splitsByUnits: Bool
     /// With `splitsByUnits`: units of A^(l+1) per forward unit of work and of Δ^(l) per δ unit,
     /// 0 where the layer's product is split by rows.
