@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "MLPRuntimeTests", dependencies: ["MLPRuntime"]),
         // Test-only: counts the process's heap allocations (defines malloc; see its header).
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
-        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining", "MLPConfig", "MLPCore", "MLPRuntime", "CMallocCounter"]),
+        .testTarget(name: "MLPTrainingTests", dependencies: ["MLPTraining", "MLPConfig", "MLPCore", "MLPData", "MLPRuntime", "CMallocCounter"]),
         .testTarget(name: "mlpdTests", dependencies: ["mlpd", "MLPTraining", "MLPCore"]),
         .testTarget(name: "MLPDaemonTests", dependencies: ["mlpd", "MLPDaemon", "MLPConfig", "MLPTraining"]),
     ]

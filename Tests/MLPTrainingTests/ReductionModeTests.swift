@@ -1,5 +1,6 @@
 import MLPConfig
 @testable import MLPCore
+import MLPData
 import MLPRuntime
 import Testing
 @testable import MLPTraining
@@ -31,14 +32,7 @@ import Testing
                                   optimizer: Optimizer(kind: kind, weightDecay: 0.001, network: network),
                                   batchSize: 48, pool: WorkerPool(placement: placement), sharedBatch: shared)
             #expect((trainer.shared != nil) == shared)
-            let order = Array(0..<data.count)
-            for _ in 0..<3 {
-                var start = 0
-                while start < data.count {
-                    _ = trainer.trainStep(data, indices: order[start..<min(start + 48, data.count)], learningRate: 0.05)
-                    start += 48
-                }
-            }
+            Self.train(trainer, on: data, epochs: 3)
             return trainer.parameters.array
         }
         let reference = train(threads: 1, shared: true)
@@ -47,6 +41,19 @@ import Testing
             for shared in [true, false] where threads > 1 || !shared {
                 #expect(train(threads: threads, shared: shared).map(\.bitPattern) == reference.map(\.bitPattern),
                         "\(threads) workers, \(shared ? "shared" : "tree")")
+            }
+        }
+    }
+
+    /// `epochs` passes over `data` in order, in minibatches of the trainer's batch size (the
+    /// last one short where the size does not divide the data).
+    static func train(_ trainer: Trainer, on data: Dataset, epochs: Int) {
+        let order = Array(0..<data.count)
+        for _ in 0..<epochs {
+            var start = 0
+            while start < data.count {
+                _ = trainer.trainStep(data, indices: order[start..<min(start + trainer.batchSize, data.count)], learningRate: 0.05)
+                start += trainer.batchSize
             }
         }
     }
@@ -122,14 +129,7 @@ import Testing
                                   optimizer: Optimizer(kind: .sgd(momentum: momentum, nesterov: false), weightDecay: 0, network: network),
                                   batchSize: 48, pool: WorkerPool(placement: Self.placement(threads: threads)), splitByUnits: byUnits)
             #expect(trainer.shared?.splitsByUnits == byUnits)
-            let order = Array(0..<data.count)
-            for _ in 0..<2 {
-                var start = 0
-                while start < data.count {
-                    _ = trainer.trainStep(data, indices: order[start..<min(start + 48, data.count)], learningRate: 0.05)
-                    start += 48
-                }
-            }
+            Self.train(trainer, on: data, epochs: 2)
             return trainer.parameters.array.map(\.bitPattern)
         }
         for momentum: Float in [0, 0.9] {
