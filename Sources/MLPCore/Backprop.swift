@@ -144,15 +144,34 @@ public final class BatchWorkspace: @unchecked Sendable {
             let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! }
             let a = activations[l].withUnsafeBufferPointer { $0.baseAddress! }
             if l > 0 {
-                let below = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
-                // Δ^(l) = Δ^(l+1) · W, then ∘ f'(A^(l)).
-                Gemm.multiply(below, ldc: inCount,
-                              StridedMatrix(delta, rowStride: outCount, columnStride: 1),
-                              StridedMatrix(parameters + network.weightOffset(l), rowStride: inCount, columnStride: 1),
-                              m: count, n: inCount, k: outCount, accumulate: false, scratch: work)
-                network.activation(ofLayer: l - 1).multiplyByDerivative(below, outputs: a, count: count &* inCount)
+                propagateDelta(layer: l, parameters: parameters, rows: 0..<count, units: 0..<inCount, scratch: work)
             }
             gradient(l, delta, a, inCount, outCount)
+        }
+    }
+
+    /// Units `units` of Δ^(l) for rows `rows`: Δ^(l+1) · W^(l) on those, then ∘ f'(A^(l)),
+    /// equation (11) (Δ^(l) is `deltas[l − 1]`). Like the forward pass, a unit's value depends
+    /// only on its row of Δ^(l+1) and its column of W^(l), so workers may split it by rows or
+    /// by units.
+    func propagateDelta(layer l: Int, parameters: UnsafePointer<Float>, rows: Range<Int>, units: Range<Int>,
+                        scratch work: UnsafeMutablePointer<Float>) {
+        let inCount = network.sizes[l], outCount = network.sizes[l + 1]
+        let offset = rows.lowerBound &* inCount &+ units.lowerBound
+        let out = deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! } + offset
+        let outputs = activations[l].withUnsafeBufferPointer { $0.baseAddress! } + offset
+        let delta = deltas[l].withUnsafeBufferPointer { $0.baseAddress! } + rows.lowerBound &* outCount
+        Gemm.multiply(out, ldc: inCount,
+                      StridedMatrix(delta, rowStride: outCount, columnStride: 1),
+                      StridedMatrix(parameters + (network.weightOffset(l) &+ units.lowerBound), rowStride: inCount, columnStride: 1),
+                      m: rows.count, n: units.count, k: outCount, accumulate: false, scratch: work)
+        let derivative = network.activation(ofLayer: l - 1)
+        if units.count == inCount {
+            derivative.multiplyByDerivative(out, outputs: outputs, count: rows.count &* inCount)
+        } else {
+            for r in 0..<rows.count {
+                derivative.multiplyByDerivative(out + r &* inCount, outputs: outputs + r &* inCount, count: units.count)
+            }
         }
     }
 

@@ -21,9 +21,9 @@ import Synchronization
 /// Units are handed out dynamically, so a worker that ran slower in the row phases takes fewer.
 ///
 /// With few rows per worker, or for layers of 512 units and more (`splitsByUnits`), the forward
-/// and δ products are split by units instead: the workers take units of A^(l+1), or of Δ^(l), each over all m
-/// rows, from a shared counter, with a barrier wherever a worker next reads rows that others
-/// wrote. A unit's value depends on its row of A (or Δ) and its row (column) of W alone, so the
+/// and δ products are split by units instead: the workers take units of A^(l+1), or of Δ^(l),
+/// each over all m rows, from a shared counter, with a barrier wherever a worker next reads
+/// rows that others wrote. A unit's value depends on its row of A (or Δ) and its row (column) of W alone, so the
 /// bytes are the same either way.
 ///
 /// Two strip buffers alternate between layers: a worker may pack layer l − 1's strips while
@@ -218,34 +218,16 @@ public final class SharedBatch: @unchecked Sendable {
             let packed = packedDeltas[l & 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
             BlockTreeSum.packStrips(packed, StridedMatrix(delta, rowStride: 1, columnStride: outCount),
                                     rows: outCount, examples: rows, depth: m)
-            if l > 0 {
-                let below = workspace.deltas[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
-                let derivative = network.activation(ofLayer: l - 1)
-                /// Δ^(l) = Δ^(l+1) · W, then ∘ f'(A^(l)), on rows `rows` and units `units`.
-                @inline(__always) func propagate(rows: Range<Int>, units: Range<Int>) {
-                    let out = below + (rows.lowerBound &* inCount &+ units.lowerBound)
-                    let outputs = a + (rows.lowerBound &* inCount &+ units.lowerBound)
-                    Gemm.multiply(out, ldc: inCount,
-                                  StridedMatrix(delta + rows.lowerBound &* outCount, rowStride: outCount, columnStride: 1),
-                                  StridedMatrix(p + (network.weightOffset(l) &+ units.lowerBound), rowStride: inCount, columnStride: 1),
-                                  m: rows.count, n: units.count, k: outCount, accumulate: false, scratch: work)
-                    if units.count == inCount {
-                        derivative.multiplyByDerivative(out, outputs: outputs, count: rows.count &* inCount)
-                    } else {
-                        for r in 0..<rows.count {
-                            derivative.multiplyByDerivative(out + r &* inCount, outputs: outputs + r &* inCount, count: units.count)
-                        }
-                    }
+            // Δ^(l) = (Δ^(l+1) · W) ∘ f'(A^(l)), by units or for the worker's rows.
+            if l > 0 && deltaUnitWidth[l] > 0 {
+                // Every row of Δ^(l+1): the output layer's δ was made row by row just now; a
+                // lower layer's is complete since that layer's barrier.
+                if l == last { synchronize() }
+                eachUnit(of: inCount, width: deltaUnitWidth[l], counter: nextDeltaUnit[l]) {
+                    workspace.propagateDelta(layer: l, parameters: p, rows: 0..<m, units: $0, scratch: work)
                 }
-                let unitWidth = deltaUnitWidth[l]
-                if unitWidth > 0 {
-                    // Every row of Δ^(l+1): the output layer's δ was made row by row just now;
-                    // a lower layer's is complete since that layer's barrier.
-                    if l == last { synchronize() }
-                    eachUnit(of: inCount, width: unitWidth, counter: nextDeltaUnit[l]) { propagate(rows: 0..<m, units: $0) }
-                } else if !rows.isEmpty {
-                    propagate(rows: rows, units: 0..<inCount)
-                }
+            } else if l > 0 && !rows.isEmpty {
+                workspace.propagateDelta(layer: l, parameters: p, rows: rows, units: 0..<inCount, scratch: work)
             }
             synchronize()
             let weights = network.weightOffset(l), biases = network.biasOffset(l)

@@ -40,8 +40,8 @@ public enum Benchmark {
         /// the slowest rank to arrive).
         public var communicationMilliseconds: Double = 0
         /// How the process's workers combined their gradients (`parallel.reduction` resolved):
-        /// `shared`, `shared/units` (its wide forward and δ products split by units, for few
-        /// rows per worker) or `tree`.
+        /// `shared`, `shared/units` (some forward and δ products split by units:
+        /// `SharedBatch.splitsByUnits`) or `tree`.
         public var reduction: String = "tree"
         /// All workers of all ranks: the p of speedup, efficiency and Karp–Flatt.
         public var workers: Int { threads * ranks }
