@@ -30,7 +30,8 @@ public struct StridedMatrix {
 public enum Gemm {
     /// Rows of the register tile: 6 rows × 2 vectors = 12 accumulators, leaving room in the 16
     /// (AVX2) or 32 (AVX-512) vector registers for two B vectors and a broadcast. The 6×32 tile
-    /// with SIMD16 reached ~105 GFLOP/s on one core here (PLATFORM-NOTES).
+    /// with SIMD16 reached ~105 GFLOP/s on one core here (PLATFORM-NOTES). `multiply` runs two
+    /// at once (`TilePair`) wherever 12 rows remain.
     public static let tileRows = 6
     /// Columns of the register tile: two SIMD16<Float> vectors.
     public static let tileColumns = 32
@@ -59,7 +60,7 @@ public enum Gemm {
             return
         }
         let packedA = scratch
-        let packedB = scratch + tileRows * depthBlock
+        let packedB = scratch + 2 &* tileRows &* depthBlock
         var jc = 0
         while jc < n {
             let nc = min(columnBlock, n &- jc)
@@ -71,30 +72,57 @@ public enum Gemm {
                 packB(packedB, b, rowStart: pc, rows: kc, columnStart: jc, columns: nc)
                 var ic = 0
                 while ic < m {
-                    let mr = min(tileRows, m &- ic)
+                    // Two 6-row tiles at once where 12 rows remain (`TilePair`), else one.
+                    let pair = m &- ic >= 2 &* tileRows
+                    let mr = pair ? 2 &* tileRows : min(tileRows, m &- ic)
                     // With few B panels to amortise it over, a full panel of a row-major A is read
-                    // in place: the micro-kernel broadcasts straight from its 6 rows (one stream
+                    // in place: the micro-kernel broadcasts straight from its rows (one stream
                     // each), saving the scalar packing copy (~6 loads and stores per k). Other
-                    // panels are packed.
-                    let direct = a.columnStride == 1 && mr == tileRows && panels <= directPanelLimit
+                    // panels are packed, a pair's halves one after the other.
+                    let direct = a.columnStride == 1 && mr >= tileRows && panels <= directPanelLimit
                     let (aPanel, aRowStride, aColumnStride) = direct
                         ? (a.base + (ic &* a.rowStride &+ pc), a.rowStride, 1)
                         : (UnsafePointer(packedA), 1, tileRows)
-                    if !direct { packA(packedA, a, rowStart: ic, rows: mr, columnStart: pc, columns: kc) }
+                    let lowerPanel = direct ? aPanel + tileRows &* a.rowStride : aPanel + tileRows &* kc
+                    if !direct {
+                        packA(packedA, a, rowStart: ic, rows: min(mr, tileRows), columnStart: pc, columns: kc)
+                        if pair {
+                            packA(packedA + tileRows &* kc, a, rowStart: ic &+ tileRows, rows: tileRows,
+                                  columnStart: pc, columns: kc)
+                        }
+                    }
                     for p in 0..<panels {
                         let j = jc &+ p &* tileColumns
                         let nr = min(tileColumns, n &- j)
                         let panel = packedB + p &* kc &* tileColumns
                         let tile = c + (ic &* ldc &+ j)
-                        if mr == tileRows && nr == tileColumns {
+                        if pair && nr == tileColumns {
+                            var tiles = loadC ? TilePair(loading: tile, ldc: ldc) : TilePair()
+                            // Packed A gets its own copy with constant strides, so the twelve
+                            // broadcasts address A by immediate offsets (with the strides as
+                            // variables the loop spent ten integer additions per k on them).
+                            if direct {
+                                tiles.accumulate(kc: kc, upper: aPanel, lower: lowerPanel, rowStride: aRowStride,
+                                                 columnStride: 1, b: panel)
+                            } else {
+                                tiles.accumulate(kc: kc, upper: aPanel, lower: lowerPanel, rowStride: 1,
+                                                 columnStride: tileRows, b: panel)
+                            }
+                            tiles.store(to: tile, ldc: ldc)
+                        } else if mr == tileRows && nr == tileColumns {
                             microKernel(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
                                         b: panel, c: tile, ldc: ldc, loadC: loadC)
                         } else {
                             edgeTile(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
-                                     b: panel, c: tile, ldc: ldc, rows: mr, columns: nr, loadC: loadC)
+                                     b: panel, c: tile, ldc: ldc, rows: min(mr, tileRows), columns: nr, loadC: loadC)
+                            if pair {
+                                edgeTile(kc: kc, a: lowerPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                         b: panel, c: tile + tileRows &* ldc, ldc: ldc, rows: tileRows, columns: nr,
+                                         loadC: loadC)
+                            }
                         }
                     }
-                    ic &+= tileRows
+                    ic &+= mr
                 }
                 pc &+= kc
             }
@@ -103,7 +131,7 @@ public enum Gemm {
     }
 
     /// Floats of scratch memory `multiply` needs.
-    public static var scratchCount: Int { tileRows * depthBlock + depthBlock * columnBlock }
+    public static var scratchCount: Int { 2 * tileRows * depthBlock + depthBlock * columnBlock }
 
     /// Packs rows `rowStart..<rowStart+rows` × columns `columnStart..<+columns` of A into
     /// column-interleaved form: `packed[k * tileRows + r]`, rows past the edge zero.
@@ -318,6 +346,68 @@ public enum Gemm {
             (t.c30, t.c31, t.c40, t.c41, t.c50, t.c51) = (x.c30 + y.c30, x.c31 + y.c31, x.c40 + y.c40,
                                                           x.c41 + y.c41, x.c50 + y.c50, x.c51 + y.c51)
             return t
+        }
+    }
+
+    /// Two 6 × 32 tiles stacked, 12 × 32 in 24 of the 32 AVX-512 registers: each k loads the
+    /// two B vectors once for twelve rows, halving the B stream from L2 per multiply–add. In a
+    /// throwaway harness on the forward shapes of `wide` (252 × 1024 × 784) and of the bench
+    /// ceiling (384 × 1024 × 1024), operands on 2 MiB pages, 38 alternating rounds: 1.08–1.09×
+    /// the single tile (~154 against ~142 GFLOP/s); 12 rows interleaved in one packed panel, the
+    /// same; 14 rows (28 accumulators), 1.04–1.06×. In the trainer (two trainers on one thread,
+    /// alternating blocks of steps): `wide` 1.04×, `large` 1.02×, `small` 1.01×. The block-tree
+    /// kernel keeps single tiles: its per-block group sum needs 12 more registers (a pair there,
+    /// its group spilled, measured 0.99×). Every element is still one FMA chain over k in order,
+    /// so the bits are the single tile's.
+    @usableFromInline
+    struct TilePair {
+        typealias V = SIMD16<Float>
+        var upper: Tile, lower: Tile
+
+        /// All zeros.
+        @inline(__always) init() { (upper, lower) = (Tile(), Tile()) }
+
+        /// The 12 × 32 tile at `c` (row stride `ldc` floats).
+        @inline(__always)
+        init(loading c: UnsafePointer<Float>, ldc: Int) {
+            upper = Tile(loading: c, ldc: ldc)
+            lower = Tile(loading: c + tileRows &* ldc, ldc: ldc)
+        }
+
+        @inline(__always)
+        func store(to c: UnsafeMutablePointer<Float>, ldc: Int) {
+            upper.store(to: c, ldc: ldc)
+            lower.store(to: c + tileRows &* ldc, ldc: ldc)
+        }
+
+        /// self += A[12 × kc] · B̃[kc × 32], rows 0–5 of A from `upper` and rows 6–11 from
+        /// `lower`, each addressed as in `Tile.accumulate`.
+        @inline(__always)
+        mutating func accumulate(kc: Int, upper a: UnsafePointer<Float>, lower a2: UnsafePointer<Float>,
+                                 rowStride: Int, columnStride: Int, b: UnsafePointer<Float>) {
+            let rb = UnsafeRawPointer(b)
+            let (r1, r2, r3, r4, r5) = (rowStride, 2 &* rowStride, 3 &* rowStride, 4 &* rowStride, 5 &* rowStride)
+            var (ap, ap2) = (a, a2)
+            var bOffset = 0
+            for _ in 0..<kc {
+                let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
+                let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ 64, as: V.self)
+                var s = V(repeating: ap[0]); upper.c00.addProduct(s, b0); upper.c01.addProduct(s, b1)
+                s = V(repeating: ap[r1]); upper.c10.addProduct(s, b0); upper.c11.addProduct(s, b1)
+                s = V(repeating: ap[r2]); upper.c20.addProduct(s, b0); upper.c21.addProduct(s, b1)
+                s = V(repeating: ap[r3]); upper.c30.addProduct(s, b0); upper.c31.addProduct(s, b1)
+                s = V(repeating: ap[r4]); upper.c40.addProduct(s, b0); upper.c41.addProduct(s, b1)
+                s = V(repeating: ap[r5]); upper.c50.addProduct(s, b0); upper.c51.addProduct(s, b1)
+                s = V(repeating: ap2[0]); lower.c00.addProduct(s, b0); lower.c01.addProduct(s, b1)
+                s = V(repeating: ap2[r1]); lower.c10.addProduct(s, b0); lower.c11.addProduct(s, b1)
+                s = V(repeating: ap2[r2]); lower.c20.addProduct(s, b0); lower.c21.addProduct(s, b1)
+                s = V(repeating: ap2[r3]); lower.c30.addProduct(s, b0); lower.c31.addProduct(s, b1)
+                s = V(repeating: ap2[r4]); lower.c40.addProduct(s, b0); lower.c41.addProduct(s, b1)
+                s = V(repeating: ap2[r5]); lower.c50.addProduct(s, b0); lower.c51.addProduct(s, b1)
+                ap += columnStride
+                ap2 += columnStride
+                bOffset &+= 128
+            }
         }
     }
 

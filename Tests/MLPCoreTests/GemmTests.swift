@@ -22,6 +22,11 @@ import Testing
         // Row-major A read in place (≤ directPanelLimit panels, above) and packed (more panels).
         Shape(m: 13, n: 300, k: 40, transposeA: false, transposeB: false, accumulate: true),
         Shape(m: 3, n: 4, k: 0, transposeA: false, transposeB: false, accumulate: false),
+        // Pairs of 6-row tiles (`TilePair`): 12 rows read in place; packed, with a 6-row tile,
+        // a row edge, a column edge (a pair's halves through `edgeTile`) and a depth tail.
+        Shape(m: 12, n: 32, k: 20, transposeA: false, transposeB: false, accumulate: true),
+        Shape(m: 31, n: 290, k: 300, transposeA: false, transposeB: true, accumulate: false),
+        Shape(m: 26, n: 300, k: 260, transposeA: true, transposeB: false, accumulate: true),
     ]
 
     @Test(arguments: shapes)
