@@ -48,7 +48,8 @@ public enum BlockTreeSum {
             mergeComplete()
         }
 
-        /// For a register tile `block` at tree level `start` (`width` is one 6 × 32 tile): takes
+        /// For a register tile `block` at tree level `start` (an entry is one 6 × 32 tile; a
+        /// SIMD8 tile uses its first 16 columns): takes
         /// the complete sibling groups off the stack and merges them in registers, returning the
         /// sum and its level, not yet pushed (`push`). The f − 1 left siblings are added left to
         /// right and the new block last — the same additions, in the same order, as `combine` in
@@ -56,7 +57,7 @@ public enum BlockTreeSum {
         /// per level. With an empty stack left and no blocks to come, the sum is the node's: the
         /// caller stores it straight to its destination.
         @inline(__always)
-        mutating func merge(_ block: Gemm.Tile, level start: Float) -> (Gemm.Tile, Float) {
+        mutating func merge<V>(_ block: Gemm.Tile<V>, level start: Float) -> (Gemm.Tile<V>, Float) {
             var sum = block
             var level = start
             let siblings = fanIn &- 1
@@ -65,9 +66,9 @@ public enum BlockTreeSum {
                 var same = 0
                 while same < siblings && levelStorage[first &+ same] == level { same &+= 1 }
                 guard same == siblings else { break }
-                var left = Gemm.Tile(loading: stack + first &* width, ldc: Gemm.tileColumns)
+                var left = Gemm.Tile<V>(loading: stack + first &* width, ldc: Gemm.tileColumns)
                 for s in 1..<siblings {
-                    left = left + Gemm.Tile(loading: stack + (first &+ s) &* width, ldc: Gemm.tileColumns)
+                    left = left + Gemm.Tile<V>(loading: stack + (first &+ s) &* width, ldc: Gemm.tileColumns)
                 }
                 sum = left + sum
                 depth = first
@@ -78,7 +79,7 @@ public enum BlockTreeSum {
 
         /// Stores `sum` as the new top entry at `level`, without merging.
         @inline(__always)
-        mutating func push(_ sum: Gemm.Tile, level: Float) {
+        mutating func push<V>(_ sum: Gemm.Tile<V>, level: Float) {
             sum.store(to: top, ldc: Gemm.tileColumns)
             levelStorage[depth] = level
             depth &+= 1
@@ -190,6 +191,25 @@ public enum BlockTreeSum {
         updating weights: UnsafeMutablePointer<Float>? = nil, step: SGDStep? = nil,
         finished: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void = { _, _ in }
     ) {
+        if KernelISA.wideVectors {
+            weightGradient(packedStrips: packedA, c, ldc: ldc, b, m: m, n: n, k: k, blockSize: blockSize, fanIn: fanIn,
+                           columnBlock: nc, scratch: scratch, updating: weights, step: step, vector: SIMD16<Float>.self,
+                           finished: finished)
+        } else {
+            weightGradient(packedStrips: packedA, c, ldc: ldc, b, m: m, n: n, k: k, blockSize: blockSize, fanIn: fanIn,
+                           columnBlock: nc, scratch: scratch, updating: weights, step: step, vector: SIMD8<Float>.self,
+                           finished: finished)
+        }
+    }
+
+    /// `weightGradient(packedStrips:…)` with register tiles of `V` (`Gemm.multiply`'s generic
+    /// form explains the two widths); tests call it with either.
+    static func weightGradient<V: SIMD>(
+        packedStrips packedA: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, ldc: Int, _ b: StridedMatrix,
+        m: Int, n: Int, k: Int, blockSize: Int, fanIn: Int, columnBlock nc: Int, scratch: UnsafeMutablePointer<Float>,
+        updating weights: UnsafeMutablePointer<Float>?, step: SGDStep?, vector: V.Type,
+        finished: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void
+    ) where V.Scalar == Float {
         precondition(blockSize >= 1 && fanIn >= 2)
         precondition(step == nil || weights != nil, "an SGD step needs the weights")
         precondition(nc >= Gemm.tileColumns && nc % Gemm.tileColumns == 0 && nc <= columnBlock(k: k))
@@ -210,74 +230,84 @@ public enum BlockTreeSum {
                     let stripA = packedA + ic &* k
                     let nextRows = min(Gemm.tileRows, m &- (ic &+ Gemm.tileRows))
                     for p in 0..<panels {
-                        let j = jc &+ p &* Gemm.tileColumns
-                        let nr = min(Gemm.tileColumns, n &- j)
+                        let panelColumn = jc &+ p &* Gemm.tileColumns
+                        let panelWidth = min(Gemm.tileColumns, n &- panelColumn)
                         if nextRows > 0, let weights {
-                            let first = (ic &+ Gemm.tileRows) &* ldc &+ j
-                            prefetchTile(weights + first, ldc: ldc, rows: nextRows, columns: nr)
-                            if step == nil { prefetchTile(c + first, ldc: ldc, rows: nextRows, columns: nr) }
+                            let first = (ic &+ Gemm.tileRows) &* ldc &+ panelColumn
+                            prefetchTile(weights + first, ldc: ldc, rows: nextRows, columns: panelWidth)
+                            if step == nil { prefetchTile(c + first, ldc: ldc, rows: nextRows, columns: panelWidth) }
                         }
-                        /// The finished full tile: to W by the step, or to C.
-                        @inline(__always) func finish(_ tile: Gemm.Tile) {
-                            if let step, let weights {
-                                tile.applying(step, to: weights + (ic &* ldc &+ j), ldc: ldc)
-                            } else {
-                                tile.store(to: c + (ic &* ldc &+ j), ldc: ldc)
-                            }
-                        }
-                        let panel = packedB + p &* k &* Gemm.tileColumns
-                        var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels)
-                        var start = 0
-                        if k == 0 { counter.top.update(repeating: 0, count: tile); counter.pushBlock() }
-                        @inline(__always) func block() -> Gemm.Tile {
-                            let length = min(blockSize, k &- start)
-                            var block = Gemm.Tile()
-                            block.accumulate(kc: length, a: stripA + start &* Gemm.tileRows, rowStride: 1,
-                                             columnStride: Gemm.tileRows, b: panel + start &* Gemm.tileColumns)
-                            start &+= length
-                            return block
-                        }
-                        let full = mr == Gemm.tileRows && nr == Gemm.tileColumns
-                        var stored = false
-                        while start < k {
-                            // The f blocks of one level-1 node are summed left to right in
-                            // registers (the group and the next block take 24 of the 32 vector
-                            // registers) and enter the counter as one level-1 entry: the same
-                            // additions in the same order as pushing each block, without
-                            // storing and re-loading every block. A node's blocks start at a
-                            // multiple of f, so its groups are exactly its level-1 nodes; the
-                            // last may be short, as that node's later blocks are absent.
-                            var group = block()
-                            var members = 1
-                            while members < fanIn && start < k {
-                                group = group + block()
-                                members &+= 1
-                            }
-                            let (sum, level) = counter.merge(group, level: 1)
-                            if full && start == k && counter.depth == 0 {
-                                // The whole node, still in registers: straight to C (or W).
-                                finish(sum)
-                                stored = true
-                            } else {
-                                counter.push(sum, level: level)
-                            }
-                        }
-                        if stored {
-                            continue
-                        }
-                        if full {
-                            // A full tile is copied out through registers: `update(from:count:)`
-                            // called memmove for each 128-byte row (perf: ~4% of a `small` step).
-                            finish(Gemm.Tile(loading: counter.finish(), ldc: Gemm.tileColumns))
-                        } else {
-                            let sum = counter.finish()
-                            for r in 0..<mr {
-                                let row = sum + r &* Gemm.tileColumns
+                        // One register tile per half panel for SIMD8, per panel for SIMD16. The
+                        // halves run one after the other, each over the whole node, so they
+                        // reuse the stack.
+                        let tileWidth = 2 &* V.scalarCount
+                        for half in 0..<Gemm.tileHalves(V.self) {
+                            let j = panelColumn &+ half &* tileWidth
+                            let nr = min(tileWidth, n &- j)
+                            if nr <= 0 { break }
+                            /// The finished full tile: to W by the step, or to C.
+                            @inline(__always) func finish(_ tile: Gemm.Tile<V>) {
                                 if let step, let weights {
-                                    let w = weights + ((ic &+ r) &* ldc &+ j)
-                                    for q in 0..<nr { w[q] = step.updated(w[q], gradientSum: row[q]) }
+                                    tile.applying(step, to: weights + (ic &* ldc &+ j), ldc: ldc)
                                 } else {
-                                    (c + ((ic &+ r) &* ldc &+ j)).update(from: row, count: nr)
+                                    tile.store(to: c + (ic &* ldc &+ j), ldc: ldc)
+                                }
+                            }
+                            let panel = packedB + (p &* k &* Gemm.tileColumns &+ half &* tileWidth)
+                            var counter = Counter(stack: stack, width: tile, fanIn: fanIn, levels: levels)
+                            var start = 0
+                            if k == 0 { counter.top.update(repeating: 0, count: tile); counter.pushBlock() }
+                            @inline(__always) func block() -> Gemm.Tile<V> {
+                                let length = min(blockSize, k &- start)
+                                var block = Gemm.Tile<V>()
+                                block.accumulate(kc: length, a: stripA + start &* Gemm.tileRows, rowStride: 1,
+                                                 columnStride: Gemm.tileRows, b: panel + start &* Gemm.tileColumns)
+                                start &+= length
+                                return block
+                            }
+                            let full = mr == Gemm.tileRows && nr == tileWidth
+                            var stored = false
+                            while start < k {
+                                // The f blocks of one level-1 node are summed left to right in
+                                // registers (the group and the next block take 24 of the 32 vector
+                                // registers; with SIMD8 the group spills) and enter the counter as
+                                // one level-1 entry: the same additions in the same order as pushing
+                                // each block, without storing and re-loading every block. A node's
+                                // blocks start at a multiple of f, so its groups are exactly its
+                                // level-1 nodes; the last may be short, as that node's later blocks
+                                // are absent.
+                                var group = block()
+                                var members = 1
+                                while members < fanIn && start < k {
+                                    group = group + block()
+                                    members &+= 1
+                                }
+                                let (sum, level) = counter.merge(group, level: 1)
+                                if full && start == k && counter.depth == 0 {
+                                    // The whole node, still in registers: straight to C (or W).
+                                    finish(sum)
+                                    stored = true
+                                } else {
+                                    counter.push(sum, level: level)
+                                }
+                            }
+                            if stored {
+                                continue
+                            }
+                            if full {
+                                // A full tile is copied out through registers: `update(from:count:)`
+                                // called memmove for each 128-byte row (perf: ~4% of a `small` step).
+                                finish(Gemm.Tile<V>(loading: counter.finish(), ldc: Gemm.tileColumns))
+                            } else {
+                                let sum = counter.finish()
+                                for r in 0..<mr {
+                                    let row = sum + r &* Gemm.tileColumns
+                                    if let step, let weights {
+                                        let w = weights + ((ic &+ r) &* ldc &+ j)
+                                        for q in 0..<nr { w[q] = step.updated(w[q], gradientSum: row[q]) }
+                                    } else {
+                                        (c + ((ic &+ r) &* ldc &+ j)).update(from: row, count: nr)
+                                    }
                                 }
                             }
                         }

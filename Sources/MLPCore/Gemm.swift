@@ -48,17 +48,33 @@ public enum Gemm {
     /// many panels.
     public static let directPanelLimit = 8
 
-    /// C = A·B (`accumulate == false`) or C += A·B, with the packed SIMD kernel.
-    /// `scratch` must hold `scratchCount` floats.
+    /// C = A·B (`accumulate == false`) or C += A·B, with the packed SIMD kernel for the vector
+    /// width MLPCore was compiled for (`KernelISA.wideVectors`). `scratch` must hold
+    /// `scratchCount` floats.
     public static func multiply(
         _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
         m: Int, n: Int, k: Int, accumulate: Bool, scratch: UnsafeMutablePointer<Float>
     ) {
+        if KernelISA.wideVectors {
+            multiply(c, ldc: ldc, a, b, m: m, n: n, k: k, accumulate: accumulate, scratch: scratch, vector: SIMD16<Float>.self)
+        } else {
+            multiply(c, ldc: ldc, a, b, m: m, n: n, k: k, accumulate: accumulate, scratch: scratch, vector: SIMD8<Float>.self)
+        }
+    }
+
+    /// `multiply` with register tiles of `V`: SIMD16 (32 of them, AVX-512) runs 12 × 32 tile
+    /// pairs; SIMD8 (16 registers, AVX2) runs each 6 × 32 tile as two 6 × 16 halves. Both give
+    /// the same bits. Tests call it with either width on any machine.
+    static func multiply<V: SIMD>(
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: StridedMatrix, _ b: StridedMatrix,
+        m: Int, n: Int, k: Int, accumulate: Bool, scratch: UnsafeMutablePointer<Float>, vector: V.Type
+    ) where V.Scalar == Float {
         if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) } }
             return
         }
+        let pairs = 2 &* V.scalarCount == tileColumns
         let packedA = scratch
         let packedB = scratch + 2 &* tileRows &* depthBlock
         var jc = 0
@@ -73,7 +89,7 @@ public enum Gemm {
                 var ic = 0
                 while ic < m {
                     // Two 6-row tiles at once where 12 rows remain (`TilePair`), else one.
-                    let pair = m &- ic >= 2 &* tileRows
+                    let pair = pairs && m &- ic >= 2 &* tileRows
                     let mr = pair ? 2 &* tileRows : min(tileRows, m &- ic)
                     // With few B panels to amortise it over, a full panel of a row-major A is read
                     // in place: the micro-kernel broadcasts straight from its rows (one stream
@@ -97,7 +113,7 @@ public enum Gemm {
                         let panel = packedB + p &* kc &* tileColumns
                         let tile = c + (ic &* ldc &+ j)
                         if pair && nr == tileColumns {
-                            var tiles = loadC ? TilePair(loading: tile, ldc: ldc) : TilePair()
+                            var tiles = loadC ? TilePair<V>(loading: tile, ldc: ldc) : TilePair<V>()
                             // Packed A gets its own copy with constant strides, so the twelve
                             // broadcasts address A by immediate offsets (with the strides as
                             // variables the loop spent ten integer additions per k on them).
@@ -111,14 +127,15 @@ public enum Gemm {
                             tiles.store(to: tile, ldc: ldc)
                         } else if mr == tileRows && nr == tileColumns {
                             microKernel(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
-                                        b: panel, c: tile, ldc: ldc, loadC: loadC)
+                                        b: panel, c: tile, ldc: ldc, loadC: loadC, vector: V.self)
                         } else {
                             edgeTile(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
-                                     b: panel, c: tile, ldc: ldc, rows: min(mr, tileRows), columns: nr, loadC: loadC)
+                                     b: panel, c: tile, ldc: ldc, rows: min(mr, tileRows), columns: nr, loadC: loadC,
+                                     vector: V.self)
                             if pair {
                                 edgeTile(kc: kc, a: lowerPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
                                          b: panel, c: tile + tileRows &* ldc, ldc: ldc, rows: tileRows, columns: nr,
-                                         loadC: loadC)
+                                         loadC: loadC, vector: V.self)
                             }
                         }
                     }
@@ -239,8 +256,9 @@ public enum Gemm {
     /// A partial tile: run the full micro-kernel on a zero-padded 6 × 32 copy, then copy back
     /// the valid part. Same arithmetic per element as a full tile.
     @inline(never)
-    static func edgeTile(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int, b: UnsafePointer<Float>,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, loadC: Bool) {
+    static func edgeTile<V: SIMD>(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+                                  b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+                                  columns: Int, loadC: Bool, vector: V.Type) where V.Scalar == Float {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { temp in
             let t = temp.baseAddress!
             t.update(repeating: 0, count: tileRows * tileColumns)
@@ -248,27 +266,38 @@ public enum Gemm {
                 for r in 0..<rows { (t + r &* tileColumns).update(from: c + r &* ldc, count: columns) }
             }
             microKernel(kc: kc, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b, c: t,
-                        ldc: tileColumns, loadC: loadC)
+                        ldc: tileColumns, loadC: loadC, vector: V.self)
             for r in 0..<rows { (c + r &* ldc).update(from: t + r &* tileColumns, count: columns) }
         }
     }
 
-    /// The 6 × 32 register tile: C[6 × 32] (+)= A[6 × kc] · B̃[kc × 32], B̃ a packed panel and
-    /// A's element (r, k) at `a[r * aRowStride + k * aColumnStride]` (packed: 1, tileRows),
-    /// 12 SIMD16 accumulators, one broadcast and two FMAs per row and k.
+    /// Register tiles of `V` across one 32-column panel (`tileHalves(V.self)` of them).
     @inline(__always)
-    static func microKernel(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
-                            b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool) {
-        var tile = loadC ? Tile(loading: c, ldc: ldc) : Tile()
-        tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: b)
-        tile.store(to: c, ldc: ldc)
+    static func tileHalves<V: SIMD>(_: V.Type) -> Int where V.Scalar == Float { tileColumns / (2 &* V.scalarCount) }
+
+    /// The 6 × 32 block of C: C[6 × 32] (+)= A[6 × kc] · B̃[kc × 32], B̃ a packed panel and A's
+    /// element (r, k) at `a[r * aRowStride + k * aColumnStride]` (packed: 1, tileRows). One
+    /// `Tile<V>` per half for SIMD8, one for the whole panel for SIMD16: each k, one broadcast
+    /// and two FMAs per row.
+    @inline(__always)
+    static func microKernel<V: SIMD>(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+                                     b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool,
+                                     vector: V.Type) where V.Scalar == Float {
+        let width = 2 &* V.scalarCount
+        for half in 0..<tileHalves(V.self) {
+            let (bh, ch) = (b + half &* width, c + half &* width)
+            var tile = loadC ? Tile<V>(loading: ch, ldc: ldc) : Tile<V>()
+            tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: bh)
+            tile.store(to: ch, ldc: ldc)
+        }
     }
 
-    /// A 6 × 32 tile held in registers: row r is (c_r0, c_r1), twelve SIMD16 accumulators. Used
-    /// by value inside inlined kernels only, so it never leaves the vector registers.
+    /// A 6 × 2w tile held in registers, w = V.scalarCount: row r is (c_r0, c_r1), twelve
+    /// accumulators. With SIMD16 (AVX-512) it is a whole 32-column panel; with SIMD8 (AVX2,
+    /// 16 registers) half of one, columns `16h ..< 16h + 16` with `b` and `c` offset by 16h.
+    /// Used by value inside inlined kernels only, so it never leaves the vector registers.
     @usableFromInline
-    struct Tile {
-        typealias V = SIMD16<Float>
+    struct Tile<V: SIMD> where V.Scalar == Float {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
 
@@ -280,7 +309,7 @@ public enum Gemm {
         init(loading c: UnsafePointer<Float>, ldc: Int) {
             let cr = UnsafeRawPointer(c), rowBytes = ldc &* 4
             @inline(__always) func load(_ r: Int, _ half: Int) -> V {
-                cr.loadUnaligned(fromByteOffset: r &* rowBytes &+ half &* 64, as: V.self)
+                cr.loadUnaligned(fromByteOffset: r &* rowBytes &+ half &* MemoryLayout<V>.size, as: V.self)
             }
             (c00, c01, c10, c11, c20, c21) = (load(0, 0), load(0, 1), load(1, 0), load(1, 1), load(2, 0), load(2, 1))
             (c30, c31, c40, c41, c50, c51) = (load(3, 0), load(3, 1), load(4, 0), load(4, 1), load(5, 0), load(5, 1))
@@ -290,7 +319,7 @@ public enum Gemm {
         func store(to c: UnsafeMutablePointer<Float>, ldc: Int) {
             let cr = UnsafeMutableRawPointer(c), rowBytes = ldc &* 4
             @inline(__always) func store(_ v: V, _ r: Int, _ half: Int) {
-                cr.storeBytes(of: v, toByteOffset: r &* rowBytes &+ half &* 64, as: V.self)
+                cr.storeBytes(of: v, toByteOffset: r &* rowBytes &+ half &* MemoryLayout<V>.size, as: V.self)
             }
             store(c00, 0, 0); store(c01, 0, 1)
             store(c10, 1, 0); store(c11, 1, 1)
@@ -300,7 +329,7 @@ public enum Gemm {
             store(c50, 5, 0); store(c51, 5, 1)
         }
 
-        /// W ← step(W, self) for the 6 × 32 tile of W at `w` (row stride `ldc`): the SGD update
+        /// W ← step(W, self) for the tile of W at `w` (row stride `ldc`): the SGD update
         /// with this tile as the summed gradient, in registers.
         @inline(__always)
         func applying(_ step: SGDStep, to w: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -314,7 +343,7 @@ public enum Gemm {
             parameters.store(to: w, ldc: ldc)
         }
 
-        /// self += A[6 × kc] · B̃[kc × 32], A's element (r, k) at `a[r * rowStride + k *
+        /// self += A[6 × kc] · B̃[kc × 2w] (B̃'s rows `tileColumns` floats apart), A's element (r, k) at `a[r * rowStride + k *
         /// columnStride]`: each element one FMA chain over k in order.
         @inline(__always)
         mutating func accumulate(kc: Int, a: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
@@ -325,7 +354,7 @@ public enum Gemm {
             var bOffset = 0
             for _ in 0..<kc {
                 let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
-                let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ 64, as: V.self)
+                let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ MemoryLayout<V>.size, as: V.self)
                 var s = V(repeating: ap[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
                 s = V(repeating: ap[r1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
                 s = V(repeating: ap[r2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
@@ -333,7 +362,7 @@ public enum Gemm {
                 s = V(repeating: ap[r4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
                 s = V(repeating: ap[r5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
                 ap += columnStride
-                bOffset &+= 128
+                bOffset &+= tileColumns &* 4
             }
         }
 
@@ -360,9 +389,8 @@ public enum Gemm {
     /// its group spilled, measured 0.99×). Every element is still one FMA chain over k in order,
     /// so the bits are the single tile's.
     @usableFromInline
-    struct TilePair {
-        typealias V = SIMD16<Float>
-        var upper: Tile, lower: Tile
+    struct TilePair<V: SIMD> where V.Scalar == Float {
+        var upper: Tile<V>, lower: Tile<V>
 
         /// All zeros.
         @inline(__always) init() { (upper, lower) = (Tile(), Tile()) }
@@ -391,7 +419,7 @@ public enum Gemm {
             var bOffset = 0
             for _ in 0..<kc {
                 let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
-                let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ 64, as: V.self)
+                let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ MemoryLayout<V>.size, as: V.self)
                 var s = V(repeating: ap[0]); upper.c00.addProduct(s, b0); upper.c01.addProduct(s, b1)
                 s = V(repeating: ap[r1]); upper.c10.addProduct(s, b0); upper.c11.addProduct(s, b1)
                 s = V(repeating: ap[r2]); upper.c20.addProduct(s, b0); upper.c21.addProduct(s, b1)
@@ -406,7 +434,7 @@ public enum Gemm {
                 s = V(repeating: ap2[r5]); lower.c50.addProduct(s, b0); lower.c51.addProduct(s, b1)
                 ap += columnStride
                 ap2 += columnStride
-                bOffset &+= 128
+                bOffset &+= tileColumns &* 4
             }
         }
     }

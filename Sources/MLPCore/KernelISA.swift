@@ -8,6 +8,11 @@ public enum KernelISA {
     /// (AVX2 and FMA), 128 (baseline SSE2), 0 (not x86-64).
     public static var compiledVectorBits: Int { Int(mlpd_compiled_vector_bits()) }
 
+    /// Whether the kernels use 512-bit vectors: register tiles of SIMD16 in 32 registers
+    /// (AVX-512), else of SIMD8 in 16 (AVX2). A constant the optimizer folds.
+    @inline(__always)
+    static var wideVectors: Bool { mlpd_compiled_vector_bits() >= 512 }
+
     /// `compiledVectorBits` as a name: "AVX-512", "AVX2", "SSE2" or "other".
     public static var compiledName: String {
         switch compiledVectorBits {

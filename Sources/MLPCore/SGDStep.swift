@@ -25,7 +25,7 @@ public struct SGDStep: Sendable, Equatable {
     }
 
     @inline(__always)
-    func updated(_ θ: SIMD16<Float>, gradientSum g: SIMD16<Float>) -> SIMD16<Float> {
+    func updated<V: SIMD>(_ θ: V, gradientSum g: V) -> V where V.Scalar == Float {
         θ - rate * (g * scale + decay * θ)
     }
 }

@@ -79,22 +79,31 @@ import Testing
             BlockTreeSum.packStrips(pointer(packed), dm, rows: s.m, examples: cuts[i]..<cuts[i + 1], depth: s.k)
         }
         let step = SGDStep(rate: 0.5, scale: 0.25, decay: 0.01)
-        var first = 0
-        while first < s.n {
-            let width = min(32, s.n - first)
-            let b = StridedMatrix(x + first, rowStride: s.n, columnStride: 1)
-            BlockTreeSum.weightGradient(packedStrips: pointer(packed), pointer(pieces) + first, ldc: s.n, b,
-                                        m: s.m, n: width, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn,
-                                        columnBlock: 32, scratch: pointer(unitScratch))
-            BlockTreeSum.weightGradient(packedStrips: pointer(packed), pointer(pieces) + first, ldc: s.n, b,
-                                        m: s.m, n: width, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn,
-                                        columnBlock: 32, scratch: pointer(unitScratch),
-                                        updating: pointer(updated) + first, step: step)
-            first += width
-        }
-        #expect(pieces.array.map(\.bitPattern) == whole.array.map(\.bitPattern))
         let expected = zip(weights, whole.array).map { step.updated($0, gradientSum: $1) }
-        #expect(updated.array.map(\.bitPattern) == expected.map(\.bitPattern))
+        // Both register-tile widths (SIMD16 for AVX-512, SIMD8 half-panel tiles for AVX2).
+        func check<V: SIMD>(_: V.Type) where V.Scalar == Float {
+            pointer(pieces).update(repeating: .nan, count: s.m * s.n)
+            pointer(updated).update(from: weights, count: weights.count)
+            var first = 0
+            while first < s.n {
+                let width = min(32, s.n - first)
+                let b = StridedMatrix(x + first, rowStride: s.n, columnStride: 1)
+                BlockTreeSum.weightGradient(packedStrips: pointer(packed), pointer(pieces) + first, ldc: s.n, b,
+                                            m: s.m, n: width, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn,
+                                            columnBlock: 32, scratch: pointer(unitScratch), updating: nil, step: nil,
+                                            vector: V.self, finished: { _, _ in })
+                BlockTreeSum.weightGradient(packedStrips: pointer(packed), pointer(pieces) + first, ldc: s.n, b,
+                                            m: s.m, n: width, k: s.k, blockSize: s.blockSize, fanIn: s.fanIn,
+                                            columnBlock: 32, scratch: pointer(unitScratch),
+                                            updating: pointer(updated) + first, step: step, vector: V.self,
+                                            finished: { _, _ in })
+                first += width
+            }
+            #expect(pieces.array.map(\.bitPattern) == whole.array.map(\.bitPattern), "\(V.self)")
+            #expect(updated.array.map(\.bitPattern) == expected.map(\.bitPattern), "\(V.self)")
+        }
+        check(SIMD16<Float>.self)
+        check(SIMD8<Float>.self)
     }
 
     @Test(arguments: shapes)

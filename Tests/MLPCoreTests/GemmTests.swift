@@ -34,7 +34,9 @@ import Testing
         var random = SeededGenerator(seed: UInt64(s.m * 1000 + s.n * 10 + s.k))
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float(random.nextUnitDouble() * 2 - 1) } }
         let a = values(max(s.m * s.k, 1)), b = values(max(s.k * s.n, 1)), c0 = values(s.m * s.n)
-        var fast = c0, reference = c0
+        // The compiled width's kernel, then both register-tile widths (SIMD16 tile pairs for
+        // AVX-512, SIMD8 half-panel tiles for AVX2) explicitly, so each runs on any machine.
+        var fast = c0, wide = c0, narrow = c0, reference = c0
         let scratch = FloatBuffer(count: Gemm.scratchCount)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
@@ -42,18 +44,26 @@ import Testing
                                       : StridedMatrix(pa.baseAddress!, rowStride: s.k, columnStride: 1)
                 let bm = s.transposeB ? StridedMatrix(pb.baseAddress!, rowStride: 1, columnStride: s.k)
                                       : StridedMatrix(pb.baseAddress!, rowStride: s.n, columnStride: 1)
+                let w = scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }
                 fast.withUnsafeMutableBufferPointer { c in
-                    scratch.withUnsafeMutableBufferPointer { w in
-                        Gemm.multiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k,
-                                      accumulate: s.accumulate, scratch: w.baseAddress!)
-                    }
+                    Gemm.multiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k, accumulate: s.accumulate, scratch: w)
+                }
+                wide.withUnsafeMutableBufferPointer { c in
+                    Gemm.multiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k, accumulate: s.accumulate,
+                                  scratch: w, vector: SIMD16<Float>.self)
+                }
+                narrow.withUnsafeMutableBufferPointer { c in
+                    Gemm.multiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k, accumulate: s.accumulate,
+                                  scratch: w, vector: SIMD8<Float>.self)
                 }
                 reference.withUnsafeMutableBufferPointer { c in
                     Gemm.referenceMultiply(c.baseAddress!, ldc: s.n, am, bm, m: s.m, n: s.n, k: s.k, accumulate: s.accumulate)
                 }
             }
         }
-        #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern))
+        for result in [fast, wide, narrow] {
+            #expect(result.map(\.bitPattern) == reference.map(\.bitPattern))
+        }
         if s.k == 0 && !s.accumulate { #expect(fast.allSatisfy { $0 == 0 }) }
     }
 }

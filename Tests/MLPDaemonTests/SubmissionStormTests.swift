@@ -12,19 +12,27 @@ import Testing
 @Suite(.serialized) struct SubmissionStormTests {
     static let count = 200
 
-    /// Submits `count` jobs at once, named `prefix-i`; returns the acknowledged (201) ones as
-    /// name → id. `onAck` runs after each acknowledgement with the number so far.
-    func storm(_ client: DaemonClient, prefix: String, onAck: @escaping @Sendable (Int) -> Void = { _ in }) async -> [String: String] {
+    /// Submits `total` jobs named `prefix-i`, `inFlight` at a time (a new one as each returns);
+    /// returns the acknowledged (201) ones as name → id. `onAck` runs after each
+    /// acknowledgement with the number so far.
+    func storm(_ client: DaemonClient, prefix: String, total: Int = Self.count, inFlight: Int = Self.count,
+               onAck: @escaping @Sendable (Int) -> Void = { _ in }) async -> [String: String] {
         let yaml = digitsJob(epochs: 1)
         let acked = Acknowledged()
+        let submit = { @Sendable (i: Int) async in
+            let name = "\(prefix)-\(i)"
+            guard let record = try? await client.submit(yaml: yaml, file: "job.yaml", name: name) else { return }
+            onAck(acked.add(name, record.id))
+        }
         await withTaskGroup(of: Void.self) { group in
-            for i in 0..<Self.count {
-                group.addTask {
-                    let name = "\(prefix)-\(i)"
-                    guard let record = try? await client.submit(yaml: yaml, file: "job.yaml", name: name) else { return }
-                    let n = acked.add(name, record.id)
-                    onAck(n)
-                }
+            var next = 0
+            while next < min(inFlight, total) {
+                group.addTask { [next] in await submit(next) }
+                next += 1
+            }
+            while next < total, await group.next() != nil {
+                group.addTask { [next] in await submit(next) }
+                next += 1
             }
         }
         return acked.all
@@ -45,11 +53,14 @@ import Testing
         #expect(listed.allSatisfy { $0.state == .queued })
         #expect(listed.map(\.id) == listed.map(\.id).sorted())
 
-        // Phase 2: SIGKILL once 60 of the next 200 are acknowledged.
+        // Phase 2: 2000 more, 200 in flight at a time; SIGKILL once 60 are acknowledged. (With
+        // all of a 200-job storm sent at once, a loaded machine could acknowledge every one
+        // before the client saw the 60th answer, so the kill cut nothing.)
         let pid = daemon.process.processIdentifier
-        let second = await storm(daemon.client, prefix: "b") { n in if n == 60 { kill(pid, SIGKILL) } }
+        let secondTotal = 10 * Self.count
+        let second = await storm(daemon.client, prefix: "b", total: secondTotal) { n in if n == 60 { kill(pid, SIGKILL) } }
         _ = await daemon.waitForExit(timeout: .seconds(10))
-        #expect(second.count >= 60 && second.count < Self.count, "the kill should cut the storm: \(second.count) acknowledged")
+        #expect(second.count >= 60 && second.count < secondTotal, "the kill should cut the storm: \(second.count) acknowledged")
 
         let restarted = try DaemonProcess(scratch: scratch, extraConfig: config, logName: "daemon2.log")
         defer { restarted.kill9() }
