@@ -9,7 +9,7 @@ public enum KernelISA {
     public static var compiledVectorBits: Int { Int(mlpd_compiled_vector_bits()) }
 
     /// Whether the kernels use 512-bit vectors: register tiles of SIMD16 in 32 registers
-    /// (AVX-512), else of SIMD8 in 16 (AVX2). A constant the optimizer folds.
+    /// (AVX-512), else of SIMD8 in 16 (AVX2). Fixed by the build (`-target-cpu`), not the host.
     @inline(__always)
     static var wideVectors: Bool { mlpd_compiled_vector_bits() >= 512 }
 
