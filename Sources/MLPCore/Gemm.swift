@@ -349,21 +349,27 @@ public enum Gemm {
         mutating func accumulate(kc: Int, a: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
                                  b: UnsafePointer<Float>) {
             let rb = UnsafeRawPointer(b)
-            let (r1, r2, r3, r4, r5) = (rowStride, 2 &* rowStride, 3 &* rowStride, 4 &* rowStride, 5 &* rowStride)
             var ap = a
             var bOffset = 0
             for _ in 0..<kc {
                 let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
                 let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ MemoryLayout<V>.size, as: V.self)
-                var s = V(repeating: ap[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
-                s = V(repeating: ap[r1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
-                s = V(repeating: ap[r2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
-                s = V(repeating: ap[r3]); c30.addProduct(s, b0); c31.addProduct(s, b1)
-                s = V(repeating: ap[r4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
-                s = V(repeating: ap[r5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
+                addProducts(ap, rowStride: rowStride, b0, b1)
                 ap += columnStride
                 bOffset &+= tileColumns &* 4
             }
+        }
+
+        /// One k of `accumulate`: row r gains A's element `a[r * rowStride]` times (b0, b1),
+        /// one broadcast and two FMAs per row.
+        @inline(__always)
+        mutating func addProducts(_ a: UnsafePointer<Float>, rowStride: Int, _ b0: V, _ b1: V) {
+            var s = V(repeating: a[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
+            s = V(repeating: a[rowStride]); c10.addProduct(s, b0); c11.addProduct(s, b1)
+            s = V(repeating: a[2 &* rowStride]); c20.addProduct(s, b0); c21.addProduct(s, b1)
+            s = V(repeating: a[3 &* rowStride]); c30.addProduct(s, b0); c31.addProduct(s, b1)
+            s = V(repeating: a[4 &* rowStride]); c40.addProduct(s, b0); c41.addProduct(s, b1)
+            s = V(repeating: a[5 &* rowStride]); c50.addProduct(s, b0); c51.addProduct(s, b1)
         }
 
         /// Element-wise x + y (x the left operand, as in the block tree's left-to-right sums).
@@ -414,24 +420,13 @@ public enum Gemm {
         mutating func accumulate(kc: Int, upper a: UnsafePointer<Float>, lower a2: UnsafePointer<Float>,
                                  rowStride: Int, columnStride: Int, b: UnsafePointer<Float>) {
             let rb = UnsafeRawPointer(b)
-            let (r1, r2, r3, r4, r5) = (rowStride, 2 &* rowStride, 3 &* rowStride, 4 &* rowStride, 5 &* rowStride)
             var (ap, ap2) = (a, a2)
             var bOffset = 0
             for _ in 0..<kc {
                 let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
                 let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ MemoryLayout<V>.size, as: V.self)
-                var s = V(repeating: ap[0]); upper.c00.addProduct(s, b0); upper.c01.addProduct(s, b1)
-                s = V(repeating: ap[r1]); upper.c10.addProduct(s, b0); upper.c11.addProduct(s, b1)
-                s = V(repeating: ap[r2]); upper.c20.addProduct(s, b0); upper.c21.addProduct(s, b1)
-                s = V(repeating: ap[r3]); upper.c30.addProduct(s, b0); upper.c31.addProduct(s, b1)
-                s = V(repeating: ap[r4]); upper.c40.addProduct(s, b0); upper.c41.addProduct(s, b1)
-                s = V(repeating: ap[r5]); upper.c50.addProduct(s, b0); upper.c51.addProduct(s, b1)
-                s = V(repeating: ap2[0]); lower.c00.addProduct(s, b0); lower.c01.addProduct(s, b1)
-                s = V(repeating: ap2[r1]); lower.c10.addProduct(s, b0); lower.c11.addProduct(s, b1)
-                s = V(repeating: ap2[r2]); lower.c20.addProduct(s, b0); lower.c21.addProduct(s, b1)
-                s = V(repeating: ap2[r3]); lower.c30.addProduct(s, b0); lower.c31.addProduct(s, b1)
-                s = V(repeating: ap2[r4]); lower.c40.addProduct(s, b0); lower.c41.addProduct(s, b1)
-                s = V(repeating: ap2[r5]); lower.c50.addProduct(s, b0); lower.c51.addProduct(s, b1)
+                upper.addProducts(ap, rowStride: rowStride, b0, b1)
+                lower.addProducts(ap2, rowStride: rowStride, b0, b1)
                 ap += columnStride
                 ap2 += columnStride
                 bOffset &+= tileColumns &* 4
