@@ -169,24 +169,35 @@ public enum Gemm {
     static func packB(_ packed: UnsafeMutablePointer<Float>, _ b: StridedMatrix,
                       rowStart: Int, rows: Int, columnStart: Int, columns: Int) {
         let panels = (columns &+ tileColumns &- 1) / tileColumns
-        for p in 0..<panels {
+        // A row-major B's full panels are copied row by row, two vector moves per panel:
+        // each row of the block is read front to back, so the block streams from memory like
+        // a memcpy. Panel by panel, each 128-byte piece came from a different row 4 KiB away
+        // (one per k), and the copy ran at 0.85–0.9× memcpy's speed from L3 (`wide`'s 1024 ×
+        // 1024 W, evicted from L2 before each copy); in the trainer, row by row made `wide`
+        // and `large` ~2 % faster at one thread.
+        let rowMajorPanels = b.columnStride == 1 ? columns / tileColumns : 0
+        if rowMajorPanels > 0 {
+            typealias V = SIMD16<Float>
+            let panelBytes = rows &* tileColumns &* 4
+            for k in 0..<rows {
+                let source = UnsafeRawPointer(b.base + ((rowStart &+ k) &* b.rowStride &+ columnStart))
+                let out = UnsafeMutableRawPointer(packed + k &* tileColumns)
+                var (sourceOffset, outOffset) = (0, 0)
+                for _ in 0..<rowMajorPanels {
+                    out.storeBytes(of: source.loadUnaligned(fromByteOffset: sourceOffset, as: V.self),
+                                   toByteOffset: outOffset, as: V.self)
+                    out.storeBytes(of: source.loadUnaligned(fromByteOffset: sourceOffset &+ 64, as: V.self),
+                                   toByteOffset: outOffset &+ 64, as: V.self)
+                    sourceOffset &+= tileColumns &* 4
+                    outOffset &+= panelBytes
+                }
+            }
+        }
+        for p in rowMajorPanels..<panels {
             let panel = packed + p &* rows &* tileColumns
             let j0 = p &* tileColumns
             let width = min(tileColumns, columns &- j0)
-            if b.columnStride == 1 && width == tileColumns {
-                // Two vector moves per k: `update(from:count:)` called memmove for each 128-byte
-                // row, which took ~7% of a `small` step (perf, 1 thread).
-                typealias V = SIMD16<Float>
-                var source = UnsafeRawPointer(b.base + (rowStart &* b.rowStride &+ columnStart &+ j0))
-                let sourceStride = b.rowStride &* 4
-                var out = UnsafeMutableRawPointer(panel)
-                for _ in 0..<rows {
-                    out.storeBytes(of: source.loadUnaligned(as: V.self), as: V.self)
-                    out.storeBytes(of: source.loadUnaligned(fromByteOffset: 64, as: V.self), toByteOffset: 64, as: V.self)
-                    source += sourceStride
-                    out += tileColumns &* 4
-                }
-            } else if b.columnStride == 1 {
+            if b.columnStride == 1 {
                 for k in 0..<rows {
                     let source = b.base + ((rowStart &+ k) &* b.rowStride &+ columnStart &+ j0)
                     let out = panel + k &* tileColumns
