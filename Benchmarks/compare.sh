@@ -117,6 +117,13 @@ for r in rows:
     lines.append(f'| {r["workload"]} | {r["threads"]} | {f(m.get("mlpd"), ",.0f")} | {f(m.get("mlpd_gflops"), ".1f")} '
                  f'| {f(100 * m["ceiling_share"], ".0f")}% of {f(m.get("ceiling_gflops"), ".0f")} | {f(m.get("speedup"), ".2f")} '
                  f'| {f(m.get("pytorch"), ",.0f")} | {f(m.get("jax"), ",.0f")} | {f(ratio("pytorch"), ".2f")}× | {f(ratio("jax"), ".2f")}× |')
+# The VM's phases show in the ceiling mlpd measured in each round: list it, so that a reader can
+# see which rounds ran on a slow machine.
+lines.append("")
+lines.append("mlpd's GEMM ceiling (GFLOP/s) in each round, rounds in order:")
+lines.append("")
+for r in rows:
+    lines.append(f'- {r["workload"]}, {r["threads"]} thread(s): ' + ", ".join(f"{x:.0f}" for x in r["rounds"]["ceiling_gflops"]))
 mach = machine or {}
 table = "\n".join(lines) + "\n"
 header = (f'Machine: {mach.get("cpu_model")}, {mach.get("cores")} cores / {mach.get("pus")} PUs, '
