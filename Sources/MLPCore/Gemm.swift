@@ -36,9 +36,13 @@ public enum Gemm {
     /// Columns of the register tile: two SIMD16<Float> vectors.
     public static let tileColumns = 32
     /// Depth of one packed block. 256 × 32 floats of B (32 KiB) stream from L2 while the 6 × 256
-    /// A panel (6 KiB) stays in L1.
+    /// A panel (6 KiB) stays in L1. Alternating `mlpd bench configs/bench/wide.yaml --threads 1`
+    /// runs of builds with other depths (six pairs each): 128 ran 0.99× as fast, 512 0.91×
+    /// (its 2 MiB block no longer fits L2 beside the rest).
     public static let depthBlock = 256
-    /// Columns of B packed at once: 256 × 1024 floats = 1 MiB, which fits the 2 MiB L2.
+    /// Columns of B packed at once: 256 × 1024 floats = 1 MiB, which fits the 2 MiB L2. Measured
+    /// as `depthBlock` was: 2048 columns ran 0.95× as fast on `wide`; 512, 1.0–1.04× on `wide`
+    /// (quiet pairs 0.99–1.07×) and 0.98× on `large`; 256, 0.96× on `large`.
     public static let columnBlock = 1024
 
     /// Most B panels per packed block for which a row-major A is read in place rather than
