@@ -42,7 +42,9 @@ public enum Gemm {
     public static let depthBlock = 256
     /// Columns of B packed at once: 256 × 1024 floats = 1 MiB, which fits the 2 MiB L2. Measured
     /// as `depthBlock` was: 2048 columns ran 0.95× as fast on `wide`; 512, 1.0–1.04× on `wide`
-    /// (quiet pairs 0.99–1.07×) and 0.98× on `large`; 256, 0.96× on `large`.
+    /// (quiet pairs 0.99–1.07×) and 0.98× on `large`; 256, 0.96× on `large`. 512 deep by 256
+    /// wide (C stored half as often; every block few enough panels to read A in place): `wide`
+    /// 1.02× (6 of 8 pairs faster), `large` 0.97× (2 of 6).
     public static let columnBlock = 1024
 
     /// Most B panels per packed block for which a row-major A is read in place rather than
