@@ -134,6 +134,11 @@ public enum Gemm {
                         } else if mr == tileRows && nr == tileColumns {
                             microKernel(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
                                         b: panel, c: tile, ldc: ldc, loadC: loadC, vector: V.self)
+                        } else if !pair && nr == tileColumns {
+                            // The last rows, fewer than six, across a full panel: a tile of just
+                            // those rows, straight on C.
+                            rowEdgeTile(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                        b: panel, c: tile, ldc: ldc, rows: mr, loadC: loadC, vector: V.self)
                         } else {
                             edgeTile(kc: kc, a: aPanel, aRowStride: aRowStride, aColumnStride: aColumnStride,
                                      b: panel, c: tile, ldc: ldc, rows: min(mr, tileRows), columns: nr, loadC: loadC,
@@ -270,6 +275,32 @@ public enum Gemm {
         store(r8, 8); store(r9, 9); store(r10, 10); store(r11, 11); store(r12, 12); store(r13, 13); store(r14, 14); store(r15, 15)
     }
 
+    /// The first `rows` (1–5) rows of a 6 × 32 tile, on C in place: each k, one broadcast and
+    /// two FMAs per present row only. Run as a 6-row tile on a zero-padded copy, the 2 rows left
+    /// of a 128-example batch cost three times their share (4 of every 132 rows computed were
+    /// padding: 3 % of `small`'s forward and δ products), plus the copies in and out.
+    @inline(never)
+    static func rowEdgeTile<V: SIMD>(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+                                     b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+                                     loadC: Bool, vector: V.Type) where V.Scalar == Float {
+        @inline(__always) func run<R: TileRowCount>(_: R.Type) {
+            let width = 2 &* V.scalarCount
+            for half in 0..<tileHalves(V.self) {
+                let (bh, ch) = (b + half &* width, c + half &* width)
+                var tile = loadC ? Tile<V>(loading: ch, ldc: ldc, rows: R.self) : Tile<V>()
+                tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: bh, rows: R.self)
+                tile.store(to: ch, ldc: ldc, rows: R.self)
+            }
+        }
+        switch rows {
+        case 1: run(TileRows1.self)
+        case 2: run(TileRows2.self)
+        case 3: run(TileRows3.self)
+        case 4: run(TileRows4.self)
+        default: run(TileRows5.self)
+        }
+    }
+
     /// A partial tile: run the full micro-kernel on a zero-padded 6 × 32 copy, then copy back
     /// the valid part. Same arithmetic per element as a full tile.
     @inline(never)
@@ -323,20 +354,28 @@ public enum Gemm {
 
         /// The tile at `c` (row stride `ldc` floats).
         @inline(__always)
-        init(loading c: UnsafePointer<Float>, ldc: Int) {
+        init(loading c: UnsafePointer<Float>, ldc: Int) { self.init(loading: c, ldc: ldc, rows: TileRows6.self) }
+
+        /// The first `R.count` rows of the tile at `c`; the other rows zero.
+        @inline(__always)
+        init<R: TileRowCount>(loading c: UnsafePointer<Float>, ldc: Int, rows: R.Type) {
             let cr = UnsafeRawPointer(c), rowBytes = ldc &* 4
             @inline(__always) func load(_ r: Int, _ half: Int) -> V {
-                cr.loadUnaligned(fromByteOffset: r &* rowBytes &+ half &* MemoryLayout<V>.size, as: V.self)
+                r < R.count ? cr.loadUnaligned(fromByteOffset: r &* rowBytes &+ half &* MemoryLayout<V>.size, as: V.self) : V()
             }
             (c00, c01, c10, c11, c20, c21) = (load(0, 0), load(0, 1), load(1, 0), load(1, 1), load(2, 0), load(2, 1))
             (c30, c31, c40, c41, c50, c51) = (load(3, 0), load(3, 1), load(4, 0), load(4, 1), load(5, 0), load(5, 1))
         }
 
         @inline(__always)
-        func store(to c: UnsafeMutablePointer<Float>, ldc: Int) {
+        func store(to c: UnsafeMutablePointer<Float>, ldc: Int) { store(to: c, ldc: ldc, rows: TileRows6.self) }
+
+        /// Stores the first `R.count` rows.
+        @inline(__always)
+        func store<R: TileRowCount>(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: R.Type) {
             let cr = UnsafeMutableRawPointer(c), rowBytes = ldc &* 4
             @inline(__always) func store(_ v: V, _ r: Int, _ half: Int) {
-                cr.storeBytes(of: v, toByteOffset: r &* rowBytes &+ half &* MemoryLayout<V>.size, as: V.self)
+                if r < R.count { cr.storeBytes(of: v, toByteOffset: r &* rowBytes &+ half &* MemoryLayout<V>.size, as: V.self) }
             }
             store(c00, 0, 0); store(c01, 0, 1)
             store(c10, 1, 0); store(c11, 1, 1)
@@ -365,13 +404,20 @@ public enum Gemm {
         @inline(__always)
         mutating func accumulate(kc: Int, a: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
                                  b: UnsafePointer<Float>) {
+            accumulate(kc: kc, a: a, rowStride: rowStride, columnStride: columnStride, b: b, rows: TileRows6.self)
+        }
+
+        /// `accumulate` for the first `R.count` rows only (A's other rows are not read).
+        @inline(__always)
+        mutating func accumulate<R: TileRowCount>(kc: Int, a: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+                                                  b: UnsafePointer<Float>, rows: R.Type) {
             let rb = UnsafeRawPointer(b)
             var ap = a
             var bOffset = 0
             for _ in 0..<kc {
                 let b0 = rb.loadUnaligned(fromByteOffset: bOffset, as: V.self)
                 let b1 = rb.loadUnaligned(fromByteOffset: bOffset &+ MemoryLayout<V>.size, as: V.self)
-                addProducts(ap, rowStride: rowStride, b0, b1)
+                addProducts(ap, rowStride: rowStride, b0, b1, rows: R.self)
                 ap += columnStride
                 bOffset &+= tileColumns &* 4
             }
@@ -381,12 +427,20 @@ public enum Gemm {
         /// one broadcast and two FMAs per row.
         @inline(__always)
         mutating func addProducts(_ a: UnsafePointer<Float>, rowStride: Int, _ b0: V, _ b1: V) {
+            addProducts(a, rowStride: rowStride, b0, b1, rows: TileRows6.self)
+        }
+
+        /// `addProducts` for the first `R.count` rows (a constant once specialised, so the
+        /// other rows' code is gone).
+        @inline(__always)
+        mutating func addProducts<R: TileRowCount>(_ a: UnsafePointer<Float>, rowStride: Int, _ b0: V, _ b1: V,
+                                                   rows: R.Type) {
             var s = V(repeating: a[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
-            s = V(repeating: a[rowStride]); c10.addProduct(s, b0); c11.addProduct(s, b1)
-            s = V(repeating: a[2 &* rowStride]); c20.addProduct(s, b0); c21.addProduct(s, b1)
-            s = V(repeating: a[3 &* rowStride]); c30.addProduct(s, b0); c31.addProduct(s, b1)
-            s = V(repeating: a[4 &* rowStride]); c40.addProduct(s, b0); c41.addProduct(s, b1)
-            s = V(repeating: a[5 &* rowStride]); c50.addProduct(s, b0); c51.addProduct(s, b1)
+            if R.count > 1 { s = V(repeating: a[rowStride]); c10.addProduct(s, b0); c11.addProduct(s, b1) }
+            if R.count > 2 { s = V(repeating: a[2 &* rowStride]); c20.addProduct(s, b0); c21.addProduct(s, b1) }
+            if R.count > 3 { s = V(repeating: a[3 &* rowStride]); c30.addProduct(s, b0); c31.addProduct(s, b1) }
+            if R.count > 4 { s = V(repeating: a[4 &* rowStride]); c40.addProduct(s, b0); c41.addProduct(s, b1) }
+            if R.count > 5 { s = V(repeating: a[5 &* rowStride]); c50.addProduct(s, b0); c51.addProduct(s, b1) }
         }
 
         /// Element-wise x + y (x the left operand, as in the block tree's left-to-right sums).
@@ -450,6 +504,16 @@ public enum Gemm {
             }
         }
     }
+
+    /// How many rows of a register tile are present, as a type, so that each count compiles to
+    /// its own kernel without the absent rows' loads, FMAs and stores.
+    @usableFromInline protocol TileRowCount { static var count: Int { get } }
+    @usableFromInline enum TileRows1: TileRowCount { @usableFromInline static var count: Int { 1 } }
+    @usableFromInline enum TileRows2: TileRowCount { @usableFromInline static var count: Int { 2 } }
+    @usableFromInline enum TileRows3: TileRowCount { @usableFromInline static var count: Int { 3 } }
+    @usableFromInline enum TileRows4: TileRowCount { @usableFromInline static var count: Int { 4 } }
+    @usableFromInline enum TileRows5: TileRowCount { @usableFromInline static var count: Int { 5 } }
+    @usableFromInline enum TileRows6: TileRowCount { @usableFromInline static var count: Int { 6 } }
 
     // MARK: - Reference
 

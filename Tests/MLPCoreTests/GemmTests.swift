@@ -27,6 +27,9 @@ import Testing
         Shape(m: 12, n: 32, k: 20, transposeA: false, transposeB: false, accumulate: true),
         Shape(m: 31, n: 290, k: 300, transposeA: false, transposeB: true, accumulate: false),
         Shape(m: 26, n: 300, k: 260, transposeA: true, transposeB: false, accumulate: true),
+        // Row edges of 1–5 rows on full panels (`rowEdgeTile`): 4 rows after a pair here; 1, 2,
+        // 3 and 5 in the shapes above (7, 26, 9, 5 rows).
+        Shape(m: 16, n: 64, k: 33, transposeA: false, transposeB: false, accumulate: true),
         // Row-major B copied row by row in a second column block (columns from 1024 on: two
         // full panels and a partial one) and over a depth tail.
         Shape(m: 7, n: 1100, k: 270, transposeA: false, transposeB: false, accumulate: false),
