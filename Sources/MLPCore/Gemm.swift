@@ -284,13 +284,8 @@ public enum Gemm {
                                      b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
                                      loadC: Bool, vector: V.Type) where V.Scalar == Float {
         @inline(__always) func run<R: TileRowCount>(_: R.Type) {
-            let width = 2 &* V.scalarCount
-            for half in 0..<tileHalves(V.self) {
-                let (bh, ch) = (b + half &* width, c + half &* width)
-                var tile = loadC ? Tile<V>(loading: ch, ldc: ldc, rows: R.self) : Tile<V>()
-                tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: bh, rows: R.self)
-                tile.store(to: ch, ldc: ldc, rows: R.self)
-            }
+            microKernel(kc: kc, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b, c: c, ldc: ldc,
+                        loadC: loadC, vector: V.self, rows: R.self)
         }
         switch rows {
         case 1: run(TileRows1.self)
@@ -331,12 +326,22 @@ public enum Gemm {
     static func microKernel<V: SIMD>(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
                                      b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool,
                                      vector: V.Type) where V.Scalar == Float {
+        microKernel(kc: kc, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b, c: c, ldc: ldc,
+                    loadC: loadC, vector: V.self, rows: TileRows6.self)
+    }
+
+    /// `microKernel` for the first `R.count` rows of the block only.
+    @inline(__always)
+    static func microKernel<V: SIMD, R: TileRowCount>(
+        kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool, vector: V.Type, rows: R.Type
+    ) where V.Scalar == Float {
         let width = 2 &* V.scalarCount
         for half in 0..<tileHalves(V.self) {
             let (bh, ch) = (b + half &* width, c + half &* width)
-            var tile = loadC ? Tile<V>(loading: ch, ldc: ldc) : Tile<V>()
-            tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: bh)
-            tile.store(to: ch, ldc: ldc)
+            var tile = loadC ? Tile<V>(loading: ch, ldc: ldc, rows: R.self) : Tile<V>()
+            tile.accumulate(kc: kc, a: a, rowStride: aRowStride, columnStride: aColumnStride, b: bh, rows: R.self)
+            tile.store(to: ch, ldc: ldc, rows: R.self)
         }
     }
 
