@@ -296,8 +296,10 @@ public enum Gemm {
         }
     }
 
-    /// A partial tile: run the full micro-kernel on a zero-padded 6 × 32 copy, then copy back
-    /// the valid part. Same arithmetic per element as a full tile.
+    /// A tile with fewer than 32 columns (the last panel of an output that is not a multiple
+    /// of 32, such as the 10-output layer), and any rows: run the full micro-kernel on a
+    /// zero-padded 6 × 32 copy, then copy back the valid part. Same arithmetic per element as
+    /// a full tile. Full panels with fewer rows go to `rowEdgeTile` instead.
     @inline(never)
     static func edgeTile<V: SIMD>(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
                                   b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
