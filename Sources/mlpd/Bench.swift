@@ -12,7 +12,10 @@ struct Bench: ParsableCommand {
             synthetic examples of the model's shape), e.g. configs/bench/small.yaml, wide.yaml, \
             large.yaml. GFLOP/s counts 2 per multiply-add: forward 2·Σ s_l s_(l+1), ∇W the same, \
             δ back-propagation 2·Σ_(l≥1) s_l s_(l+1). The ceiling is mlpd's own GEMM kernel on the \
-            same workers, measured in every round; "% ceil" is GFLOP/s over that ceiling.             Under mpirun (a build with --traits MPI), --ranks 1,2,… measures scaling over the             job's first 1, 2, … ranks, each with --threads workers, and reports the time spent             exchanging gradients between ranks as "MPI"; rank 0 prints.
+            same workers, measured in every round; "% ceil" is GFLOP/s over that ceiling. \
+            Under mpirun (a build with --traits MPI), --ranks 1,2,… measures scaling over the \
+            job's first 1, 2, … ranks, each with --threads workers, and reports the time spent \
+            exchanging gradients between ranks as "MPI"; rank 0 prints.
             """)
 
     @Argument(help: "The workload config.")

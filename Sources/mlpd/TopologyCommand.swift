@@ -10,7 +10,9 @@ struct TopologyCommand: ParsableCommand {
         abstract: "Show the machine as hwloc sees it, the worker placement and the reduction tree.",
         discussion: """
             Plans for another machine: --synthetic "package:2 numa:2 core:8 pu:2" or --xml FILE \
-            (from `lstopo --of xml` on that machine). Binding happens only on the real machine.             Under mpirun (a build with --traits MPI), rank 0 prints each rank's binding, the CPUs             its workers use and warnings about the launch (docs/distributed.md).
+            (from `lstopo --of xml` on that machine). Binding happens only on the real machine. \
+            Under mpirun (a build with --traits MPI), rank 0 prints each rank's binding, the CPUs \
+            its workers use and warnings about the launch (docs/distributed.md).
             """)
 
     @Option(help: "A synthetic hwloc topology description.")
