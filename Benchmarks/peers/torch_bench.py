@@ -26,7 +26,9 @@ setting of
   - for the pthread OpenBLAS, its own pool b = 1..N (OPENBLAS_NUM_THREADS=b); the OpenMP
     build shares libgomp's pool with PyTorch, so there b = i,
 and reports, per workload, the setting with the highest median throughput ("best_setting")
-alongside all settings tried. Output: one JSON line per workload on stdout.
+alongside all settings tried. `--intra-threads max` tries i = N alone (for sweeps to many
+cores, where trying every i would take minutes per count). The children pin to the first N
+CPUs of the allowed set, or of PEER_CPUS where that is set (workloads.first_cores). Output: one JSON line per workload on stdout.
 
 OpenBLAS core type: Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) does not know newer Intel models
 (here family 6 model 207) and falls back to its `Prescott` (SSE3) kernels: ~9 GFLOP/s
@@ -249,10 +251,10 @@ def available_blas(choice: str) -> list:
     return [choice]
 
 
-def settings_for(n: int, blas_list: list) -> list:
+def settings_for(n: int, blas_list: list, intra_choice: str = "all") -> list:
     out = []
     for blas in blas_list:
-        for intra in range(1, n + 1):
+        for intra in (range(1, n + 1) if intra_choice == "all" else [n]):
             if blas == "openblas-pthread":
                 out += [(blas, intra, b) for b in range(1, n + 1)]
             else:  # OpenMP OpenBLAS follows omp_set_num_threads (= intra); system: unknown
@@ -285,8 +287,11 @@ def run_setting(args, n, blas, intra, blas_threads):
 def package_versions() -> dict:
     out = {}
     for pkg in ("python3-torch", "libopenblas0-pthread", "libopenblas0-openmp"):
-        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        except FileNotFoundError:  # not a Debian system: torch's own version is in the output
+            break
         if r.returncode == 0 and r.stdout:
             out[pkg] = r.stdout
     return out
@@ -306,7 +311,7 @@ def run_parent(args):
         best = {}
         tried = {name: [] for name in args.workloads}
         load_before = wl.load_info()
-        for blas, intra, bt in settings_for(n, blas_list):
+        for blas, intra, bt in settings_for(n, blas_list, args.intra_threads):
             for r in run_setting(args, n, blas, intra, bt):
                 setting = {"blas": blas, "intra_op_threads": intra, "blas_threads": bt}
                 tried[r["workload"]].append({**setting,
@@ -347,6 +352,10 @@ def main():
     p.add_argument("--blas", default="all",
                    help="all (every OpenBLAS build installed), openblas-pthread, "
                         "openblas-openmp, or system (the libblas.so.3 alternative)")
+    p.add_argument("--intra-threads", choices=["all", "max"], default="all",
+                   help="intra-op thread counts tried for --threads N: all of 1..N (default), "
+                        "or N alone (each setting is a child process that imports torch: on 16 cores "
+                        "'all' means 16 of them per workload set)")
     p.add_argument("--openblas-coretype", default=None,
                    help="OPENBLAS_CORETYPE for the children; default: from /proc/cpuinfo "
                         "(or $OPENBLAS_CORETYPE); 'auto' = OpenBLAS's own detection")

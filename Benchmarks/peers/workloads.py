@@ -127,11 +127,25 @@ def make_batches(layers, batch: int, output: str, n_batches: int = N_BATCHES,
 # Thread and core pinning shared by the peer scripts.
 
 def first_cores(n: int) -> list:
-    """The first n CPUs of the allowed set (sorted), so every framework runs on the same cores."""
+    """The first n CPUs of the allowed set (sorted), so every framework runs on the same cores.
+
+    PEER_CPUS (a comma-separated list of OS CPU numbers) replaces the sorted order: with
+    `mlpd topology --threads N`'s worker CPUs there, a peer runs on exactly mlpd's cores
+    (one per physical core before any SMT sibling), which matters on machines whose CPU
+    numbers put siblings next to each other. Benchmarks/device-sweep.sh sets it."""
     allowed = sorted(os.sched_getaffinity(0))
-    if n < 1 or n > len(allowed):
-        raise SystemExit(f"--threads {n}: this process may use {len(allowed)} CPUs {allowed}")
-    return allowed[:n]
+    order = allowed
+    if os.environ.get("PEER_CPUS"):
+        try:
+            order = [int(c) for c in os.environ["PEER_CPUS"].split(",") if c.strip()]
+        except ValueError:
+            raise SystemExit(f"PEER_CPUS wants comma-separated CPU numbers, got {os.environ['PEER_CPUS']!r}")
+        outside = [c for c in order if c not in allowed]
+        if outside or len(set(order)) != len(order):
+            raise SystemExit(f"PEER_CPUS: {outside or order} not distinct CPUs of the allowed set {allowed}")
+    if n < 1 or n > len(order):
+        raise SystemExit(f"--threads {n}: this process may use {len(order)} CPUs {order}")
+    return order[:n]
 
 
 def pin(n: int) -> list:
