@@ -29,6 +29,7 @@ die() { echo "device-sweep.sh: $*" >&2; exit 1; }
 prepare() {
   command -v swift >/dev/null || die "prepare needs Swift (scripts/bootstrap sets up the rest)"
   command -v xz >/dev/null || die "prepare needs xz (apt-get install -y xz-utils)"
+  command -v strip >/dev/null || die "prepare needs strip (apt-get install -y binutils)"
   cd "$ROOT"
   echo "device-sweep.sh: static release build for skylake-avx512 (.build-static)" >&2
   MLPD_TARGET_CPU=skylake-avx512 swift build -c release --static-swift-stdlib --build-path .build-static >&2 \
