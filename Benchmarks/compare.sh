@@ -10,6 +10,9 @@
 #
 # Per cell the table gives the median over rounds (each round's figure is itself the median of
 # --repeats timed repeats) of examples/s; the ratios are mlpd over the peer in the same rounds.
+# A second table gives each round on its own, with the ceiling mlpd measured right after its
+# steps, and marks the rounds in which every ceiling was within 10 % of the run's best for that
+# workload and thread count ("quiet": on a shared machine, the rounds no slow phase reached).
 # Needs a release build of mlpd (built here if missing or stale: `swift build -c release`);
 # run.sh sets up PyTorch and JAX and checks their math once, before the first round.
 set -euo pipefail
@@ -30,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --repeats)   need_arg "$@"; repeats="$2"; shift 2 ;;
     --rounds)    need_arg "$@"; rounds="$2"; shift 2 ;;
     --out)       need_arg "$@"; out="$2"; shift 2 ;;
-    -h|--help)   sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help)   sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
@@ -117,13 +120,31 @@ for r in rows:
     lines.append(f'| {r["workload"]} | {r["threads"]} | {f(m.get("mlpd"), ",.0f")} | {f(m.get("mlpd_gflops"), ".1f")} '
                  f'| {f(100 * m["ceiling_share"], ".0f")}% of {f(m.get("ceiling_gflops"), ".0f")} | {f(m.get("speedup"), ".2f")} '
                  f'| {f(m.get("pytorch"), ",.0f")} | {f(m.get("jax"), ",.0f")} | {f(ratio("pytorch"), ".2f")}× | {f(ratio("jax"), ".2f")}× |')
-# The VM's phases show in the ceiling mlpd measured in each round: list it, so that a reader can
-# see which rounds ran on a slow machine.
-lines.append("")
-lines.append("mlpd's GEMM ceiling (GFLOP/s) in each round, rounds in order:")
-lines.append("")
-for r in rows:
-    lines.append(f'- {r["workload"]}, {r["threads"]} thread(s): ' + ", ".join(f"{x:.0f}" for x in r["rounds"]["ceiling_gflops"]))
+# Each round on its own. A shared machine's slow phases show in the ceiling mlpd measured right
+# after its steps; a round is "quiet" where that ceiling is within 10 % of the best this run
+# measured for the same workload and thread count, at every thread count. Cells list the thread counts in order.
+best = {(r["workload"], r["threads"]): max(r["rounds"]["ceiling_gflops"]) for r in rows}
+def per_round(w, k, key):
+    return [next(x for x in rows if x["workload"] == w and x["threads"] == t)["rounds"][key][k] for t in threads]
+def cell(values, fmt, suffix=""):
+    return ", ".join(f(v, fmt) + (suffix if v is not None else "") for v in values)
+lines += ["", "Each round (cells: thread counts " + ", ".join(map(str, threads)) + "; quiet: every ceiling within 10 % "
+          "of the run's best for that workload and thread count):", "",
+          "| workload | round | mlpd's ceiling, GFLOP/s | % of ceiling | mlpd / JAX | mlpd / PyTorch | speedup | quiet |",
+          "| --- | ---: | --- | --- | --- | --- | ---: | --- |"]
+for w in workloads:
+    for k in range(rounds):
+        ceilings = per_round(w, k, "ceiling_gflops")
+        quiet = all(c >= 0.9 * best[(w, t)] for c, t in zip(ceilings, threads))
+        mlpd = per_round(w, k, "mlpd")
+        def vs(peer):
+            try:
+                return [a / b if b else None for a, b in zip(mlpd, per_round(w, k, peer))]
+            except IndexError:  # the peer has no result in this round
+                return [None] * len(threads)
+        lines.append(f'| {w} | {k + 1} | {cell(ceilings, ".0f")} | {cell([100 * x for x in per_round(w, k, "ceiling_share")], ".0f", "%")} '
+                     f'| {cell(vs("jax"), ".2f", "×")} | {cell(vs("pytorch"), ".2f", "×")} '
+                     f'| {f(per_round(w, k, "speedup")[-1], ".2f")} | {"yes" if quiet else ""} |')
 mach = machine or {}
 table = "\n".join(lines) + "\n"
 header = (f'Machine: {mach.get("cpu_model")}, {mach.get("cores")} cores / {mach.get("pus")} PUs, '
