@@ -12,7 +12,9 @@
 # --repeats timed repeats) of examples/s; the ratios are mlpd over the peer in the same rounds.
 # A second table gives each round on its own, with the ceiling mlpd measured right after its
 # steps, and marks the rounds in which every ceiling was within 10 % of the run's best for that
-# workload and thread count ("quiet": on a shared machine, the rounds no slow phase reached).
+# workload and thread count ("quiet": on a shared machine, the rounds no slow phase reached;
+# relative to the run, so in a run that never left a slow phase its best rounds are marked
+# too: the ceilings themselves say which it was).
 # Needs a release build of mlpd (built here if missing or stale: `swift build -c release`);
 # run.sh sets up PyTorch and JAX and checks their math once, before the first round.
 set -euo pipefail
@@ -33,7 +35,7 @@ while [[ $# -gt 0 ]]; do
     --repeats)   need_arg "$@"; repeats="$2"; shift 2 ;;
     --rounds)    need_arg "$@"; rounds="$2"; shift 2 ;;
     --out)       need_arg "$@"; out="$2"; shift 2 ;;
-    -h|--help)   sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help)   sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
