@@ -28,7 +28,8 @@ setting of
 and reports, per workload, the setting with the highest median throughput ("best_setting")
 alongside all settings tried. `--intra-threads max` tries i = N alone (for sweeps to many
 cores, where trying every i would take minutes per count). The children pin to the first N
-CPUs of the allowed set, or of PEER_CPUS where that is set (workloads.first_cores). Output: one JSON line per workload on stdout.
+CPUs of the allowed set, or of PEER_CPUS where that is set (workloads.first_cores). Output:
+one JSON line per workload on stdout.
 
 OpenBLAS core type: Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) does not know newer Intel models
 (here family 6 model 207) and falls back to its `Prescott` (SSE3) kernels: ~9 GFLOP/s
