@@ -59,19 +59,28 @@ run() {
       *) die "unknown argument '$1'" ;;
     esac
   done
+  [[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--threads wants e.g. 1,2,4, got '$threads'"
   [[ -r "$DEVICE/mlpd.xz" ]] || die "no $DEVICE/mlpd.xz: run 'Benchmarks/device-sweep.sh prepare' here and carry .device"
-  mkdir -p "$out"
-  local bin; bin="$(mktemp -d)/mlpd"
+  grep -qw avx512f /proc/cpuinfo || die "this CPU has no AVX-512; prepare builds for skylake-avx512 (edit MLPD_TARGET_CPU in prepare, e.g. haswell, for AVX2)"
+  if [[ $pytorch == 1 ]]; then
+    "$py" -c 'import torch' 2>/dev/null || die "$py cannot import torch: set PYTHON to one that can, or pass --no-pytorch"
+  fi
+  # All or nothing: the results go to a folder beside OUTDIR, renamed to OUTDIR at the end.
+  local final; final="$(realpath -m "$out")"
+  [[ ! -e "$final" ]] || die "$final exists; name a new folder"
+  mkdir -p "$(dirname "$final")"
+  out="$final.partial.$$"
+  local bin="$out/.mlpd"
+  trap "rm -rf $(printf %q "$out")" EXIT
+  mkdir "$out"
   python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
     "$DEVICE/mlpd.xz" "$bin"
   chmod +x "$bin"
   export LD_LIBRARY_PATH="$DEVICE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  grep -qw avx512f /proc/cpuinfo || die "this CPU has no AVX-512; prepare builds for skylake-avx512 (edit MLPD_TARGET_CPU in prepare, e.g. haswell, for AVX2)"
   local cores; cores=$(nproc)
   if [[ -z "$threads" ]]; then
     threads=$(python3 -c 'import sys; n=int(sys.argv[1]); print(",".join(str(t) for t in sorted({1, 2, 4, 8, 12, 16, 24, 32, 48, 64, n}) if t <= n))' "$cores")
   fi
-  [[ "$threads" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--threads wants e.g. 1,2,4, got '$threads'"
   cd "$ROOT"
   {
     echo "date: $(date -u +%FT%TZ)"; echo "nproc: $cores"; uname -a
@@ -123,6 +132,10 @@ for w in ("small", "wide", "large"):
                  f"{r['examples_per_second'] / p:.2f}×" if p else "–"]
         print("| " + " | ".join(cells) + " |")
 PY
+  rm "$bin"
+  mv "$out" "$final"
+  trap - EXIT
+  echo "device-sweep.sh: written $final" >&2
 }
 
 case "${1:-}" in
