@@ -140,10 +140,7 @@ for w in workloads:
         quiet = all(c >= 0.9 * best[(w, t)] for c, t in zip(ceilings, threads))
         mlpd = per_round(w, k, "mlpd")
         def vs(peer):
-            try:
-                return [a / b if b else None for a, b in zip(mlpd, per_round(w, k, peer))]
-            except IndexError:  # the peer has no result in this round
-                return [None] * len(threads)
+            return [a / b if b else None for a, b in zip(mlpd, per_round(w, k, peer))]
         lines.append(f'| {w} | {k + 1} | {cell(ceilings, ".0f")} | {cell([100 * x for x in per_round(w, k, "ceiling_share")], ".0f", "%")} '
                      f'| {cell(vs("jax"), ".2f", "×")} | {cell(vs("pytorch"), ".2f", "×")} '
                      f'| {f(per_round(w, k, "speedup")[-1], ".2f")} | {"yes" if quiet else ""} |')
