@@ -4,17 +4,20 @@
 # minutes. Two steps:
 #
 #   Benchmarks/device-sweep.sh prepare
-#       here (Debian 12, Swift): a static release build of mlpd for any AVX-512 x86-64 CPU
-#       (MLPD_TARGET_CPU=skylake-avx512: AVX-512 F, CD, BW, DQ and VL, which Intel CPUs since
-#       Skylake-SP and AMD's since Zen 4 have), stripped and xz-compressed (18 MB: the static
-#       binary alone is over the 64 MiB a device call carries), and the shared libraries it
-#       still needs that a machine without libhwloc-dev may lack, into .device/ (git-ignored).
-#       ~5 minutes.
-#   Benchmarks/device-sweep.sh run OUTDIR [--threads 1,2,4,8,12,16] [--no-pytorch]
+#       here (Debian 12, Swift): two static release builds of mlpd, one for any AVX-512 x86-64
+#       CPU (MLPD_TARGET_CPU=skylake-avx512: AVX-512 F, CD, BW, DQ and VL, which Intel CPUs
+#       since Skylake-SP and AMD's since Zen 4 have) and one for AVX2 with FMA (haswell), for
+#       a machine without AVX-512; each stripped and xz-compressed (18 MB: a static binary
+#       alone is over the 64 MiB a device call carries), and the shared libraries they still
+#       need that a machine without libhwloc-dev may lack, into .device/ (git-ignored).
+#       ~10 minutes.
+#   Benchmarks/device-sweep.sh run OUTDIR [--threads 1,2,4,8,12,16] [--isa avx512|avx2]
+#                                         [--no-pytorch]
 #       there, from the repository root with .device/ carried along: records the machine,
-#       runs the sweep and writes OUTDIR/{machine.txt, mlpd-W.json, mlpd-W.svg, pytorch.jsonl,
-#       sweep.md}; sweep.md (also printed) has one table per workload. Needs a python3 with
-#       torch there (not with --no-pytorch); PYTHON names another (here: /usr/bin/python3).
+#       runs the sweep with the widest build the CPU runs (or --isa's) and writes
+#       OUTDIR/{machine.txt, mlpd-W.json, mlpd-W.svg, pytorch.jsonl, sweep.md}; sweep.md (also
+#       printed) has one table per workload. Needs a python3 with torch there (not with
+#       --no-pytorch); PYTHON names another (here: /usr/bin/python3).
 #
 # Both programs use the same CPUs at every count: the PyTorch children pin to the CPUs that
 # `mlpd topology --threads N` gives mlpd's workers (PEER_CPUS, Benchmarks/peers/workloads.py).
@@ -31,14 +34,18 @@ prepare() {
   command -v xz >/dev/null || die "prepare needs xz (apt-get install -y xz-utils)"
   command -v strip >/dev/null || die "prepare needs strip (apt-get install -y binutils)"
   cd "$ROOT"
-  echo "device-sweep.sh: static release build for skylake-avx512 (.build-static)" >&2
-  MLPD_TARGET_CPU=skylake-avx512 swift build -c release --static-swift-stdlib --build-path .build-static >&2 \
-    || die "swift build --static-swift-stdlib failed"
   rm -rf "$DEVICE" && mkdir -p "$DEVICE/lib"
-  strip -o "$DEVICE/mlpd" .build-static/release/mlpd
-  xz -T0 -6 "$DEVICE/mlpd"
-  # What the binary links besides the C and C++ runtimes every Linux has.
-  ldd .build-static/release/mlpd | awk '/=> \// { print $3 }' | while read -r lib; do
+  local isa cpu
+  for isa in avx512 avx2; do
+    cpu=$([[ $isa == avx512 ]] && echo skylake-avx512 || echo haswell)
+    echo "device-sweep.sh: static release build for $cpu (.build-static-$isa)" >&2
+    MLPD_TARGET_CPU=$cpu swift build -c release --static-swift-stdlib --build-path ".build-static-$isa" >&2 \
+      || die "swift build --static-swift-stdlib for $cpu failed"
+    strip -o "$DEVICE/mlpd-$isa" ".build-static-$isa/release/mlpd"
+    xz -T0 -6 "$DEVICE/mlpd-$isa"
+  done
+  # What the binaries link besides the C and C++ runtimes every Linux has.
+  ldd .build-static-avx512/release/mlpd | awk '/=> \// { print $3 }' | while read -r lib; do
     case "$(basename "$lib")" in
       libc.so*|libm.so*|libstdc++.so*|libgcc_s.so*|libz.so*|ld-linux*) ;;
       *) cp -L "$lib" "$DEVICE/lib/" ;;
@@ -51,17 +58,26 @@ prepare() {
 run() {
   [[ $# -ge 1 && "$1" != --* ]] || die "run needs an output folder: run OUTDIR [--threads 1,2,4,…]"
   local out="$1"; shift
-  local threads="" pytorch=1 py="${PYTHON:-python3}"
+  local threads="" isa="" pytorch=1 py="${PYTHON:-python3}"
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --threads) [[ $# -ge 2 ]] || die "--threads needs a value"; threads="$2"; shift 2 ;;
+      --isa) [[ $# -ge 2 && "$2" =~ ^(avx512|avx2)$ ]] || die "--isa wants avx512 or avx2"; isa="$2"; shift 2 ;;
       --no-pytorch) pytorch=0; shift ;;
       *) die "unknown argument '$1'" ;;
     esac
   done
   [[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--threads wants e.g. 1,2,4, got '$threads'"
-  [[ -r "$DEVICE/mlpd.xz" ]] || die "no $DEVICE/mlpd.xz: run 'Benchmarks/device-sweep.sh prepare' here and carry .device"
-  grep -qw avx512f /proc/cpuinfo || die "this CPU has no AVX-512; prepare builds for skylake-avx512 (edit MLPD_TARGET_CPU in prepare, e.g. haswell, for AVX2)"
+  local flags; flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  has() { local f; for f; do [[ "$flags" == *" $f "* ]] || return 1; done; }
+  local avx512="avx512f avx512cd avx512bw avx512dq avx512vl" avx2="avx2 fma"
+  if [[ -z "$isa" ]]; then
+    if has $avx512; then isa=avx512; elif has $avx2; then isa=avx2
+    else die "this CPU has neither AVX-512 nor AVX2 with FMA, which mlpd's two builds need"; fi
+  fi
+  local needs; [[ $isa == avx512 ]] && needs=$avx512 || needs=$avx2
+  has $needs || die "this CPU lacks one of: $needs (the $isa build needs them all)"
+  [[ -r "$DEVICE/mlpd-$isa.xz" ]] || die "no $DEVICE/mlpd-$isa.xz: run 'Benchmarks/device-sweep.sh prepare' here and carry .device"
   if [[ $pytorch == 1 ]]; then
     "$py" -c 'import torch' 2>/dev/null || die "$py cannot import torch: set PYTHON to one that can, or pass --no-pytorch"
   fi
@@ -74,7 +90,7 @@ run() {
   trap "rm -rf $(printf %q "$out")" EXIT
   mkdir "$out"
   python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
-    "$DEVICE/mlpd.xz" "$bin"
+    "$DEVICE/mlpd-$isa.xz" "$bin"
   chmod +x "$bin"
   export LD_LIBRARY_PATH="$DEVICE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local cores; cores=$(nproc)
@@ -83,12 +99,12 @@ run() {
   fi
   cd "$ROOT"
   {
-    echo "date: $(date -u +%FT%TZ)"; echo "nproc: $cores"; uname -a
+    echo "date: $(date -u +%FT%TZ)"; echo "nproc: $cores"; echo "mlpd build: $isa"; uname -a
     lscpu 2>/dev/null || grep -m1 'model name' /proc/cpuinfo
     echo; "$bin" topology
     "$py" -c 'import torch; print("torch", torch.__version__, "threads", torch.get_num_threads())' 2>&1 || true
   } >"$out/machine.txt"
-  echo "device-sweep.sh: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $cores CPUs; threads $threads" >&2
+  echo "device-sweep.sh: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $cores CPUs; the $isa build; threads $threads" >&2
 
   # workload, mlpd steps, PyTorch steps: about a second per round at one thread.
   local plan=("small 100 50" "wide 20 10" "large 4 3")
@@ -141,7 +157,7 @@ PY
 case "${1:-}" in
   prepare) shift; prepare "$@" ;;
   run) shift; run "$@" ;;
-  -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' ;;
   "") die "which command: prepare, run OUTDIR, or --help" ;;
   *) die "unknown command '$1' (prepare, run or --help)" ;;
 esac
