@@ -7,17 +7,17 @@
 #       here (Debian 12, Swift): two static release builds of mlpd, one for any AVX-512 x86-64
 #       CPU (MLPD_TARGET_CPU=skylake-avx512: AVX-512 F, CD, BW, DQ and VL, which Intel CPUs
 #       since Skylake-SP and AMD's since Zen 4 have) and one for AVX2 with FMA (haswell), for
-#       a machine without AVX-512; each stripped and xz-compressed (18 MB: a static binary
-#       alone is over the 64 MiB a device call carries), and the shared libraries they still
-#       need that a machine without libhwloc-dev may lack, into .device/ (git-ignored).
-#       ~10 minutes.
+#       a machine without AVX-512; each stripped and xz-compressed (18 MB each, 36 MB in all:
+#       a static binary alone is over the 64 MiB a device call carries), and the shared
+#       libraries they still need that a machine without libhwloc-dev may lack (libhwloc,
+#       libudev), into .device/ (git-ignored). ~8 minutes.
 #   Benchmarks/device-sweep.sh run OUTDIR [--threads 1,2,4,8,12,16] [--isa avx512|avx2]
 #                                         [--no-pytorch]
 #       there, from the repository root with .device/ carried along: records the machine,
 #       runs the sweep with the widest build the CPU runs (or --isa's) and writes
 #       OUTDIR/{machine.txt, mlpd-W.json, mlpd-W.svg, pytorch.jsonl, sweep.md}; sweep.md (also
-#       printed) has one table per workload. Needs a python3 with torch there (not with
-#       --no-pytorch); PYTHON names another (here: /usr/bin/python3).
+#       printed) has one table per workload. Needs a python3 there, with torch unless
+#       --no-pytorch; PYTHON names another (here: /usr/bin/python3).
 #
 # Both programs use the same CPUs at every count: the PyTorch children pin to the CPUs that
 # `mlpd topology --threads N` gives mlpd's workers (PEER_CPUS, Benchmarks/peers/workloads.py).
@@ -56,7 +56,7 @@ prepare() {
 }
 
 run() {
-  [[ $# -ge 1 && "$1" != --* ]] || die "run needs an output folder: run OUTDIR [--threads 1,2,4,…]"
+  [[ $# -ge 1 && "$1" != --* ]] || die "run needs an output folder: run OUTDIR [--threads 1,2,4,…] [--isa avx512|avx2] [--no-pytorch]"
   local out="$1"; shift
   local threads="" isa="" pytorch=1 py="${PYTHON:-python3}"
   while [[ $# -gt 0 ]]; do
@@ -68,16 +68,24 @@ run() {
     esac
   done
   [[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--threads wants e.g. 1,2,4, got '$threads'"
-  local flags; flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  # Both builds also use the BMI, LZCNT (abm), MOVBE and F16C instructions of their -target-cpu.
+  local avx2="avx2 fma bmi1 bmi2 abm movbe f16c"
+  local avx512="avx512f avx512cd avx512bw avx512dq avx512vl $avx2"
+  local flags; flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2 || true) "
   has() { local f; for f; do [[ "$flags" == *" $f "* ]] || return 1; done; }
-  local avx512="avx512f avx512cd avx512bw avx512dq avx512vl" avx2="avx2 fma"
-  if [[ -z "$isa" ]]; then
-    if has $avx512; then isa=avx512; elif has $avx2; then isa=avx2
-    else die "this CPU has neither AVX-512 nor AVX2 with FMA, which mlpd's two builds need"; fi
+  if [[ -z "${flags// /}" ]]; then
+    [[ -n "$isa" ]] || die "no CPU flags in /proc/cpuinfo to choose a build by: pass --isa avx512|avx2"
+    echo "device-sweep.sh: no CPU flags in /proc/cpuinfo; the $isa build, as --isa says" >&2
+  else
+    if [[ -z "$isa" ]]; then
+      if has $avx512; then isa=avx512; elif has $avx2; then isa=avx2
+      else die "this CPU has neither AVX-512 nor AVX2 with FMA, which mlpd's two builds need"; fi
+    fi
+    local needs; [[ $isa == avx512 ]] && needs=$avx512 || needs=$avx2
+    has $needs || die "this CPU lacks one of: $needs (the $isa build needs them all)"
   fi
-  local needs; [[ $isa == avx512 ]] && needs=$avx512 || needs=$avx2
-  has $needs || die "this CPU lacks one of: $needs (the $isa build needs them all)"
   [[ -r "$DEVICE/mlpd-$isa.xz" ]] || die "no $DEVICE/mlpd-$isa.xz: run 'Benchmarks/device-sweep.sh prepare' here and carry .device"
+  "$py" -c 'import json, lzma' 2>/dev/null || die "no usable $py: set PYTHON to a python3"
   if [[ $pytorch == 1 ]]; then
     "$py" -c 'import torch' 2>/dev/null || die "$py cannot import torch: set PYTHON to one that can, or pass --no-pytorch"
   fi
@@ -89,18 +97,18 @@ run() {
   local bin="$out/.mlpd"
   trap "rm -rf $(printf %q "$out")" EXIT
   mkdir "$out"
-  python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
+  "$py" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
     "$DEVICE/mlpd-$isa.xz" "$bin"
   chmod +x "$bin"
   export LD_LIBRARY_PATH="$DEVICE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local cores; cores=$(nproc)
   if [[ -z "$threads" ]]; then
-    threads=$(python3 -c 'import sys; n=int(sys.argv[1]); print(",".join(str(t) for t in sorted({1, 2, 4, 8, 12, 16, 24, 32, 48, 64, n}) if t <= n))' "$cores")
+    threads=$("$py" -c 'import sys; n=int(sys.argv[1]); print(",".join(str(t) for t in sorted({1, 2, 4, 8, 12, 16, 24, 32, 48, 64, n}) if t <= n))' "$cores")
   fi
   cd "$ROOT"
   {
     echo "date: $(date -u +%FT%TZ)"; echo "nproc: $cores"; echo "mlpd build: $isa"; uname -a
-    lscpu 2>/dev/null || grep -m1 'model name' /proc/cpuinfo
+    lscpu 2>/dev/null || grep -m1 'model name' /proc/cpuinfo || true
     echo; "$bin" topology
     "$py" -c 'import torch; print("torch", torch.__version__, "threads", torch.get_num_threads())' 2>&1 || true
   } >"$out/machine.txt"
@@ -116,14 +124,14 @@ run() {
     [[ $pytorch == 1 ]] || continue
     for t in ${threads//,/ }; do
       local cpus
-      cpus=$("$bin" topology --threads "$t" --json | python3 -c \
+      cpus=$("$bin" topology --threads "$t" --json | "$py" -c \
         'import json, sys; print(",".join(str(w["pu"]) for w in json.load(sys.stdin)["plan"]["workers"]))')
       echo "device-sweep.sh: PyTorch $w --threads $t on CPUs $cpus" >&2
       PEER_CPUS="$cpus" "$py" Benchmarks/peers/torch_bench.py --threads "$t" --workloads "$w" \
         --steps "$torch_steps" --warmup 2 --repeats 3 --intra-threads max --blas all >>"$out/pytorch.jsonl"
     done
   done
-  python3 - "$out" <<'PY' | tee "$out/sweep.md"
+  "$py" - "$out" <<'PY' | tee "$out/sweep.md"
 import json, os, sys
 out = sys.argv[1]
 torch = {}
